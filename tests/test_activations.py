@@ -1,0 +1,67 @@
+"""Activations (chapter 2) against PyTorch and known values."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from torch.testing import assert_close
+
+from utils.activations import sigmoid, sigmoid_derivative, tanh, tanh_derivative
+
+GRID = np.linspace(-40.0, 40.0, 2001)
+
+
+def test_sigmoid_matches_torch():
+    assert_close(torch.from_numpy(sigmoid(GRID)), torch.sigmoid(torch.from_numpy(GRID)))
+
+
+def test_tanh_matches_torch():
+    assert_close(torch.from_numpy(tanh(GRID)), torch.tanh(torch.from_numpy(GRID)))
+
+
+@pytest.mark.parametrize(
+    ("fn", "torch_fn"), [(sigmoid_derivative, torch.sigmoid), (tanh_derivative, torch.tanh)]
+)
+def test_derivatives_match_autograd(fn, torch_fn):
+    x = torch.from_numpy(GRID.copy()).requires_grad_()
+    torch_fn(x).sum().backward()
+    assert_close(torch.from_numpy(fn(GRID)), x.grad)
+
+
+def test_known_values():
+    assert sigmoid(0.0) == 0.5
+    assert sigmoid_derivative(0.0) == 0.25
+    assert tanh_derivative(0.0) == 1.0
+    assert math.isclose(sigmoid(1.0), 1 / (1 + math.exp(-1)), rel_tol=1e-15)
+
+
+def test_sigmoid_is_stable_at_extremes():
+    with np.errstate(over="raise"):
+        assert sigmoid(-1000.0) == 0.0
+        assert sigmoid(1000.0) == 1.0
+        assert 0.0 < sigmoid(-700.0) < 1e-300
+
+
+def test_tanh_is_rescaled_sigmoid():
+    assert_close(
+        torch.from_numpy(tanh(GRID)), torch.from_numpy(2 * sigmoid(2 * GRID) - 1), atol=1e-15, rtol=0
+    )
+
+
+def test_scalar_in_scalar_out_and_lists_accepted():
+    assert isinstance(sigmoid(2), float)
+    assert isinstance(tanh(np.float32(0.5)), float)
+    assert sigmoid([0, 0]).tolist() == [0.5, 0.5]
+
+
+@pytest.mark.parametrize("bad", ["1.0", None, True, [1, "a"], 1 + 2j])
+def test_non_numeric_input_raises_type_error(bad):
+    with pytest.raises(TypeError, match="expected x"):
+        sigmoid(bad)
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf, [0.0, math.nan]])
+def test_nan_or_inf_raises_value_error(bad):
+    with pytest.raises(ValueError, match="finite"):
+        tanh(bad)

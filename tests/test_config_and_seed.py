@@ -1,0 +1,33 @@
+import numpy as np
+import pytest
+import torch
+
+from utils.config import choose, quick_mode
+from utils.seed import set_seed
+
+
+def test_quick_mode_follows_environment(monkeypatch):
+    monkeypatch.setenv("LSTM_BOOK_QUICK", "1")
+    assert quick_mode() and choose(full=100, quick=3) == 3
+    monkeypatch.setenv("LSTM_BOOK_QUICK", "0")
+    assert not quick_mode() and choose(full=100, quick=3) == 100
+    monkeypatch.delenv("LSTM_BOOK_QUICK")
+    assert not quick_mode()
+
+
+def test_quick_mode_rejects_other_values(monkeypatch):
+    monkeypatch.setenv("LSTM_BOOK_QUICK", "yes")
+    with pytest.raises(ValueError, match="LSTM_BOOK_QUICK"):
+        quick_mode()
+
+
+def test_set_seed_makes_numpy_and_torch_repeatable():
+    rng = set_seed(3)
+    a = (rng.normal(), np.random.rand(), torch.rand(1).item())
+    rng = set_seed(3)
+    assert a == (rng.normal(), np.random.rand(), torch.rand(1).item())
+
+
+def test_set_seed_rejects_non_int():
+    with pytest.raises(TypeError, match="int"):
+        set_seed(1.5)  # type: ignore[arg-type]

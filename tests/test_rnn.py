@@ -1,0 +1,38 @@
+"""The plain RNN of chapter 1 against nn.RNN, and the gradient measurement against w^k."""
+
+import pytest
+import torch
+from torch.testing import assert_close
+
+from utils.rnn import input_gradient_norms, simple_rnn
+
+
+@pytest.mark.parametrize("batch_size", [1, 3])
+def test_simple_rnn_matches_nn_rnn(batch_size):
+    torch.manual_seed(0)
+    rnn = torch.nn.RNN(4, 6, bias=False).double()
+    x = torch.randn(9, batch_size, 4, dtype=torch.float64)
+    h0 = torch.randn(batch_size, 6, dtype=torch.float64)
+    expected, _ = rnn(x, h0.unsqueeze(0))
+    got = simple_rnn(x, rnn.weight_hh_l0, rnn.weight_ih_l0, h0=h0)
+    assert_close(got, expected, atol=1e-12, rtol=0)
+
+
+@pytest.mark.parametrize("w", [0.5, 1.0, 1.5])
+def test_linear_rnn_gradient_is_w_to_the_distance(w):
+    steps = 30
+    x = torch.randn(steps, 1, 1, dtype=torch.float64)
+    w_hh = torch.tensor([[w]], dtype=torch.float64)
+    w_xh = torch.ones(1, 1, dtype=torch.float64)
+    norms = input_gradient_norms(
+        lambda x: simple_rnn(x, w_hh, w_xh, activation=lambda z: z)[-1], x
+    )
+    distance = torch.arange(steps - 1, -1, -1, dtype=torch.float64)
+    assert_close(norms, w**distance, atol=0, rtol=1e-12)
+
+
+def test_shape_errors_name_the_expected_shape():
+    with pytest.raises(ValueError, match=r"\(seq_len, batch, input_size\)"):
+        simple_rnn(torch.zeros(5, 2), torch.zeros(3, 3), torch.zeros(3, 2))
+    with pytest.raises(ValueError, match="w_hh"):
+        simple_rnn(torch.zeros(5, 1, 2), torch.zeros(3, 3), torch.zeros(3, 4))

@@ -1,0 +1,1 @@
+"""Maintenance scripts for the book (not used by the notebooks)."""

@@ -1,0 +1,48 @@
+"""Sigmoid and tanh with their derivatives (chapter 2, ``02_sigmoid_tanh``).
+
+All functions take a finite real scalar (returning a float) or an array of them
+(returning a float64 array).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from utils.checks import check_real_array
+
+ArrayOrFloat = np.ndarray | float
+
+
+def _as_output(result: np.ndarray, like: ArrayOrFloat) -> ArrayOrFloat:
+    return float(result) if isinstance(like, float) else result
+
+
+def sigmoid(x: ArrayOrFloat) -> ArrayOrFloat:
+    """Numerically stable logistic sigmoid, 1 / (1 + exp(-x)), with values in (0, 1).
+
+    ``exp`` is only ever called on ``-|x|``, which is at most 0, so it cannot
+    overflow: for x >= 0 we use 1 / (1 + e^{-x}); for x < 0 the equal form
+    e^{x} / (1 + e^{x}).
+    """
+    x = check_real_array(x)
+    z = np.exp(-np.abs(x))  # in (0, 1], never overflows
+    result = np.where(np.asarray(x) >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
+    return _as_output(result, x)
+
+
+def sigmoid_derivative(x: ArrayOrFloat) -> ArrayOrFloat:
+    """d sigmoid / dx = sigmoid(x) * (1 - sigmoid(x)), at most 0.25 (at x = 0)."""
+    s = sigmoid(x)
+    return s * (1.0 - s)
+
+
+def tanh(x: ArrayOrFloat) -> ArrayOrFloat:
+    """Hyperbolic tangent, values in (-1, 1); equal to 2 * sigmoid(2x) - 1."""
+    x = check_real_array(x)
+    return _as_output(np.tanh(x), x)
+
+
+def tanh_derivative(x: ArrayOrFloat) -> ArrayOrFloat:
+    """d tanh / dx = 1 - tanh(x)^2, at most 1 (at x = 0)."""
+    t = tanh(x)
+    return 1.0 - t * t

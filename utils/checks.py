@@ -1,0 +1,49 @@
+"""Input checks shared by the scalar helpers (chapters 2-4).
+
+Learners call these functions by hand, so a wrong input gets an error that says
+what was expected instead of a silent NaN further down.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+
+
+def check_real(value: object, name: str = "x") -> float:
+    """Return ``value`` as a float, or raise if it is not a finite real number.
+
+    Raises:
+        TypeError: ``value`` is not a real number (a string, ``None``, a bool, a list...).
+        ValueError: ``value`` is NaN or infinite.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"expected {name} to be a real number (int or float), got {type(value).__name__}: "
+            f"{value!r}"
+        )
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"expected {name} to be a finite number, got {value}")
+    return value
+
+
+def check_real_array(value: object, name: str = "x") -> np.ndarray | float:
+    """Accept a finite real scalar or array; return a float or a float64 array.
+
+    Scalars go through :func:`check_real`. Arrays must have a real (not bool, not
+    complex, not object) dtype and hold only finite values.
+    """
+    if not isinstance(value, np.ndarray | list | tuple):
+        return check_real(value, name)
+    array = np.asarray(value)
+    if array.dtype == bool or not (
+        np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)
+    ):
+        raise TypeError(f"expected {name} to hold real numbers, got an array of dtype {array.dtype}")
+    array = array.astype(np.float64)
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"expected {name} to hold finite numbers, found NaN or infinity")
+    return array

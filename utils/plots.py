@@ -1,0 +1,53 @@
+"""One matplotlib style for every figure in the book (all chapters).
+
+Call :func:`use_style` once in a notebook's preamble. Colours for the LSTM's parts
+are fixed here so a forget gate is the same colour in every chapter.
+"""
+
+from __future__ import annotations
+
+import matplotlib as mpl
+from matplotlib.axes import Axes
+
+COLORS: dict[str, str] = {
+    "input": "#1b9e77",  # i
+    "forget": "#d95f02",  # f
+    "candidate": "#7570b3",  # g, c~
+    "output": "#e7298a",  # o
+    "long": "#1f78b4",  # cell state c (long-term memory)
+    "short": "#e6ab02",  # hidden state h (short-term memory)
+    "rnn": "#666666",
+    "lstm": "#1f78b4",
+}
+
+_STYLE: dict[str, object] = {
+    "figure.figsize": (7.0, 3.6),
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+    "figure.constrained_layout.use": True,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlesize": 12,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 11,
+    "legend.frameon": False,
+    "lines.linewidth": 2.0,
+    "image.cmap": "viridis",
+}
+
+
+def use_style() -> None:
+    """Apply the book's matplotlib style (call once per notebook)."""
+    mpl.rcParams.update(_STYLE)
+
+
+def label(ax: Axes, *, title: str, xlabel: str, ylabel: str, legend: bool = False) -> Axes:
+    """Set a title that states the finding, axis labels and, optionally, a legend."""
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if legend:
+        ax.legend()
+    return ax

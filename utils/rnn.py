@@ -1,0 +1,60 @@
+"""A plain RNN and the gradient measurement behind chapter 1 (``01_why_lstm``), reused in chapter 6.
+
+The recurrence is h_t = act(W_hh h_{t-1} + W_xh x_t), with no bias so the weights alone
+decide how memory fades.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch import Tensor
+
+
+def simple_rnn(
+    x: Tensor,
+    w_hh: Tensor,
+    w_xh: Tensor,
+    *,
+    activation: Callable[[Tensor], Tensor] = torch.tanh,
+    h0: Tensor | None = None,
+) -> Tensor:
+    """Run h_t = activation(h_{t-1} W_hh^T + x_t W_xh^T) and return every h_t.
+
+    Args:
+        x: (seq_len, batch, input_size)
+        w_hh: (hidden, hidden)
+        w_xh: (hidden, input_size)
+        activation: ``torch.tanh`` as in ``nn.RNN``, or ``lambda z: z`` for a linear RNN.
+        h0: (batch, hidden), zeros if omitted.
+
+    Returns:
+        (seq_len, batch, hidden)
+    """
+    if x.dim() != 3:
+        raise ValueError(f"expected x of shape (seq_len, batch, input_size), got {tuple(x.shape)}")
+    hidden = w_hh.shape[0]
+    if w_hh.shape != (hidden, hidden) or w_xh.shape != (hidden, x.shape[2]):
+        raise ValueError(
+            f"expected w_hh ({hidden}, {hidden}) and w_xh ({hidden}, {x.shape[2]}), "
+            f"got {tuple(w_hh.shape)} and {tuple(w_xh.shape)}"
+        )
+    h = x.new_zeros(x.shape[1], hidden) if h0 is None else h0
+    states = []
+    for x_t in x:  # x_t: (batch, input_size)
+        h = activation(h @ w_hh.T + x_t @ w_xh.T)  # (batch, hidden)
+        states.append(h)
+    return torch.stack(states)
+
+
+def input_gradient_norms(forward: Callable[[Tensor], Tensor], x: Tensor) -> Tensor:
+    """How much the final output depends on each input step, measured with autograd.
+
+    ``forward`` maps x (seq_len, batch, input_size) to the output at the last step
+    (batch, out). Returns, for every step t, the norm of d(sum of that output) / d x_t,
+    a tensor of shape (seq_len,).
+    """
+    x = x.detach().clone().requires_grad_(True)
+    (grad,) = torch.autograd.grad(forward(x).sum(), x)
+    return grad.flatten(start_dim=1).norm(dim=1)
