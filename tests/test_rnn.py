@@ -36,3 +36,14 @@ def test_shape_errors_name_the_expected_shape():
         simple_rnn(torch.zeros(5, 2), torch.zeros(3, 3), torch.zeros(3, 2))
     with pytest.raises(ValueError, match="w_hh"):
         simple_rnn(torch.zeros(5, 1, 2), torch.zeros(3, 3), torch.zeros(3, 4))
+
+
+def test_median_times_returns_one_positive_median_per_model():
+    from utils.lstm import ScratchLSTM
+    from utils.timing import median_times
+
+    models = {"torch": torch.nn.LSTM(3, 4), "scratch": ScratchLSTM(3, 4)}
+    medians = median_times(models, torch.randn(5, 2, 3), repeats=3, warmup=1)
+    assert medians.keys() == models.keys() and all(t > 0 for t in medians.values())
+    with pytest.raises(ValueError, match="repeats"):
+        median_times(models, torch.randn(5, 2, 3), repeats=0, warmup=0)

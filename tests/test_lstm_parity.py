@@ -1,0 +1,181 @@
+"""ScratchLSTM against torch.nn.LSTM with copied weights: outputs, states and every gradient."""
+
+import itertools
+
+import numpy as np
+import pytest
+import torch
+from torch.testing import assert_close
+
+from utils.lstm import ScratchLSTM, copy_from_torch, copy_to_torch, parameter_count
+from utils.lstm_numpy import lstm_cell_forward
+
+TOL = {torch.float32: {"atol": 1e-5, "rtol": 1e-5}, torch.float64: {"atol": 1e-10, "rtol": 1e-10}}
+INPUT, HIDDEN = 5, 6
+
+GRID = list(
+    itertools.product(
+        [1, 2, 3],  # num_layers
+        [True, False],  # batch_first
+        [True, False],  # with (h0, c0)
+        [1, 7, 50],  # seq_len
+        [1, 4],  # batch
+    )
+)
+
+
+def make_pair(dtype, *, loop="fused", seed=0, **kwargs):
+    torch.manual_seed(seed)
+    reference = torch.nn.LSTM(INPUT, HIDDEN, **kwargs).to(dtype)
+    kwargs.pop("proj_size", None)
+    scratch = copy_from_torch(ScratchLSTM(INPUT, HIDDEN, loop=loop, **kwargs).to(dtype), reference)
+    return reference, scratch
+
+
+def run_both(reference, scratch, x, hx):
+    outputs = []
+    for model in (reference, scratch):
+        x_leaf = x.clone().requires_grad_(True)
+        state = None if hx is None else tuple(s.clone().requires_grad_(True) for s in hx)
+        out, (h_n, c_n) = model(x_leaf, state)
+        # a typical (mean) loss that weighs every output differently, so every gradient is exercised
+        loss = (out * torch.linspace(-1, 1, out.numel(), dtype=x.dtype).view_as(out)).mean()
+        loss = loss + (h_n**2).mean() + (c_n**3).mean()
+        model.zero_grad()
+        loss.backward()
+        grads = {name: p.grad.clone() for name, p in model.named_parameters()}
+        state_grads = None if state is None else [s.grad for s in state]
+        outputs.append((out, h_n, c_n, x_leaf.grad, grads, state_grads))
+    return outputs
+
+
+def assert_same(reference_results, scratch_results, dtype):
+    tol = TOL[dtype]
+    (out_r, h_r, c_r, dx_r, g_r, s_r), (out_s, h_s, c_s, dx_s, g_s, s_s) = reference_results, scratch_results
+    assert_close(out_s, out_r, **tol)
+    assert_close(h_s, h_r, **tol)
+    assert_close(c_s, c_r, **tol)
+    assert_close(dx_s, dx_r, **tol)
+    assert g_r.keys() == g_s.keys()
+    for name in g_r:
+        assert_close(g_s[name], g_r[name], **tol, msg=lambda m, name=name: f"gradient of {name}: {m}")
+    if s_r is not None:
+        for a, b in zip(s_s, s_r, strict=True):
+            assert_close(a, b, **tol)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize(("num_layers", "batch_first", "with_state", "seq_len", "batch"), GRID)
+def test_fused_matches_nn_lstm(dtype, num_layers, batch_first, with_state, seq_len, batch):
+    reference, scratch = make_pair(dtype, num_layers=num_layers, batch_first=batch_first)
+    shape = (batch, seq_len, INPUT) if batch_first else (seq_len, batch, INPUT)
+    x = torch.randn(shape, dtype=dtype)
+    hx = None
+    if with_state:
+        hx = tuple(torch.randn(num_layers, batch, HIDDEN, dtype=dtype) for _ in range(2))
+    assert_same(*run_both(reference, scratch, x, hx), dtype)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize("num_layers", [1, 2, 3])
+@pytest.mark.parametrize("batch_first", [True, False])
+def test_naive_matches_nn_lstm(dtype, num_layers, batch_first):
+    reference, scratch = make_pair(dtype, loop="naive", num_layers=num_layers, batch_first=batch_first)
+    shape = (4, 7, INPUT) if batch_first else (7, 4, INPUT)
+    hx = tuple(torch.randn(num_layers, 4, HIDDEN, dtype=dtype) for _ in range(2))
+    assert_same(*run_both(reference, scratch, torch.randn(shape, dtype=dtype), hx), dtype)
+
+
+@pytest.mark.parametrize("loop", ["fused", "naive"])
+def test_without_bias(loop):
+    reference, scratch = make_pair(torch.float64, loop=loop, num_layers=2, bias=False)
+    assert not any("bias" in name for name, _ in scratch.named_parameters())
+    assert_same(*run_both(reference, scratch, torch.randn(6, 3, INPUT, dtype=torch.float64), None), torch.float64)
+
+
+@pytest.mark.parametrize("num_layers", [1, 2])
+def test_bidirectional_matches_nn_lstm(num_layers):
+    reference, scratch = make_pair(torch.float64, num_layers=num_layers, bidirectional=True)
+    hx = tuple(torch.randn(2 * num_layers, 3, HIDDEN, dtype=torch.float64) for _ in range(2))
+    assert_same(*run_both(reference, scratch, torch.randn(9, 3, INPUT, dtype=torch.float64), hx), torch.float64)
+
+
+def test_parameters_are_laid_out_like_nn_lstm():
+    reference = torch.nn.LSTM(INPUT, HIDDEN, num_layers=3, bidirectional=True)
+    scratch = ScratchLSTM(INPUT, HIDDEN, num_layers=3, bidirectional=True)
+    assert [(n, p.shape) for n, p in scratch.named_parameters()] == [
+        (n, p.shape) for n, p in reference.named_parameters()
+    ]
+    scratch.load_state_dict(reference.state_dict())  # the state_dicts are interchangeable
+
+
+@pytest.mark.parametrize(
+    ("num_layers", "bias", "bidirectional"), list(itertools.product([1, 2, 3], [True, False], [True, False]))
+)
+def test_parameter_count_formula(num_layers, bias, bidirectional):
+    kwargs = {"num_layers": num_layers, "bias": bias, "bidirectional": bidirectional}
+    expected = sum(p.numel() for p in torch.nn.LSTM(128, 256, **kwargs).parameters())
+    assert parameter_count(128, 256, **kwargs) == expected
+    assert sum(p.numel() for p in ScratchLSTM(128, 256, **kwargs).parameters()) == expected
+
+
+def test_known_parameter_count():
+    # 4 * 256 * (128 + 256) + 8 * 256 = 395,264
+    assert parameter_count(128, 256) == 395_264
+
+
+def test_copy_to_torch_round_trip():
+    scratch = ScratchLSTM(INPUT, HIDDEN, num_layers=2)
+    reference = copy_to_torch(scratch, torch.nn.LSTM(INPUT, HIDDEN, num_layers=2))
+    x = torch.randn(5, 2, INPUT)
+    assert_close(scratch(x)[0], reference(x)[0], **TOL[torch.float32])
+
+
+def test_copy_refuses_a_different_configuration():
+    with pytest.raises(ValueError, match="num_layers"):
+        copy_from_torch(ScratchLSTM(INPUT, HIDDEN, num_layers=2), torch.nn.LSTM(INPUT, HIDDEN))
+    with pytest.raises(ValueError, match="proj_size"):
+        copy_from_torch(ScratchLSTM(INPUT, HIDDEN), torch.nn.LSTM(INPUT, HIDDEN, proj_size=2))
+
+
+def test_dropout_only_between_layers_and_only_in_training():
+    torch.manual_seed(0)
+    scratch = ScratchLSTM(INPUT, HIDDEN, num_layers=2, dropout=1.0)  # p = 1 zeroes layer 1's output
+    x = torch.randn(6, 3, INPUT)
+    out, _ = scratch.train()(x)
+    # layer 2 then sees only zeros: compare with a 1-layer LSTM holding layer 2's weights on zeros
+    second = ScratchLSTM(HIDDEN, HIDDEN)
+    with torch.no_grad():
+        for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+            getattr(second, f"{kind}_l0").copy_(getattr(scratch, f"{kind}_l1"))
+    assert_close(out, second(torch.zeros(6, 3, HIDDEN))[0])
+    # in eval mode dropout is off and the output matches nn.LSTM exactly
+    reference = torch.nn.LSTM(INPUT, HIDDEN, num_layers=2, dropout=1.0)
+    copy_to_torch(scratch, reference)
+    assert_close(scratch.eval()(x)[0], reference.eval()(x)[0], **TOL[torch.float32])
+    # the last layer never gets dropout: a one-layer LSTM is unaffected by the setting
+    single = ScratchLSTM(INPUT, HIDDEN, dropout=1.0).train()
+    assert single(x)[0].abs().sum() > 0
+
+
+@pytest.mark.parametrize("batch", [1, 3])
+def test_numpy_cell_matches_torch_cell(batch):
+    torch.manual_seed(1)
+    cell = torch.nn.LSTMCell(INPUT, HIDDEN).double()
+    x, h, c = torch.randn(batch, INPUT, dtype=torch.float64), *torch.randn(2, batch, HIDDEN, dtype=torch.float64)
+    h_ref, c_ref = cell(x, (h, c))
+    weights = [p.detach().numpy() for p in (cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh)]
+    h_np, c_np, _ = lstm_cell_forward(x.numpy(), h.numpy(), c.numpy(), *weights)
+    assert_close(torch.from_numpy(h_np), h_ref.detach(), atol=1e-12, rtol=0)
+    assert_close(torch.from_numpy(c_np), c_ref.detach(), atol=1e-12, rtol=0)
+
+
+def test_numpy_cell_matches_scratch_lstm_first_step():
+    scratch = ScratchLSTM(INPUT, HIDDEN).double()
+    x = torch.randn(1, 2, INPUT, dtype=torch.float64)
+    out, (h_n, c_n) = scratch(x)
+    weights = [p.detach().numpy() for p in scratch.layer_weights(0)]
+    zeros = np.zeros((2, HIDDEN))
+    h_np, c_np, _ = lstm_cell_forward(x[0].numpy(), zeros, zeros, *weights)
+    assert_close(torch.from_numpy(h_np), h_n[0].detach(), atol=1e-12, rtol=0)
+    assert_close(torch.from_numpy(c_np), c_n[0].detach(), atol=1e-12, rtol=0)

@@ -1,0 +1,270 @@
+"""An LSTM written from scratch as a PyTorch module (chapter 5, ``05_vectorized_cell``).
+
+``ScratchLSTM`` has exactly the parameters of ``torch.nn.LSTM`` (same names, shapes and gate
+order i, f, g, o), takes the same arguments and returns the same ``output, (h_n, c_n)``, so
+weights can be copied between the two and the results compared to the last bit.
+
+Two time loops are kept because chapter 5 compares them:
+
+- :func:`naive_loop`: a separate matrix product for every gate, at every step;
+- :func:`fused_loop`: the input projection of all time steps in one matrix product before
+  the loop, then one matrix product per step for all four gates together.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import torch
+from torch import Tensor, nn
+
+LoopFn = Callable[..., tuple[Tensor, tuple[Tensor, Tensor]]]
+
+
+def naive_loop(
+    x: Tensor, h: Tensor, c: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None, b_hh: Tensor | None
+) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+    """One gate at a time, as the equations are written. x: (T, B, D); h, c: (B, H)."""
+    w_ii, w_if, w_ig, w_io = w_ih.chunk(4)  # each (H, D)
+    w_hi, w_hf, w_hg, w_ho = w_hh.chunk(4)  # each (H, H)
+    zeros = x.new_zeros(4 * h.shape[1])
+    b_ii, b_if, b_ig, b_io = (zeros if b_ih is None else b_ih).chunk(4)
+    b_hi, b_hf, b_hg, b_ho = (zeros if b_hh is None else b_hh).chunk(4)
+    outputs = []
+    for x_t in x:  # (B, D)
+        # i = sigmoid(x W_ii^T + b_ii + h W_hi^T + b_hi), and likewise for f, g (tanh), o
+        i = torch.sigmoid(x_t @ w_ii.T + b_ii + h @ w_hi.T + b_hi)
+        f = torch.sigmoid(x_t @ w_if.T + b_if + h @ w_hf.T + b_hf)
+        g = torch.tanh(x_t @ w_ig.T + b_ig + h @ w_hg.T + b_hg)
+        o = torch.sigmoid(x_t @ w_io.T + b_io + h @ w_ho.T + b_ho)
+        # c = f * c_prev + i * g ;  h = o * tanh(c)
+        c = f * c + i * g
+        h = o * torch.tanh(c)
+        outputs.append(h)
+    return torch.stack(outputs), (h, c)
+
+
+def fused_loop(
+    x: Tensor, h: Tensor, c: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None, b_hh: Tensor | None
+) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+    """All four gates in one product per step; the input part for every step computed up front."""
+    hidden = h.shape[1]
+    # x W_ih^T + b_ih + b_hh for all T steps at once: the only part that does not depend on h
+    x_proj = x @ w_ih.T  # (T, B, 4H)
+    if b_ih is not None:
+        x_proj = x_proj + (b_ih + b_hh)
+    w_hh_t = w_hh.T  # (H, 4H)
+    outputs = []
+    for x_proj_t in x_proj:  # (B, 4H)
+        gates = torch.addmm(x_proj_t, h, w_hh_t)  # (B, 4H) = x_proj_t + h W_hh^T
+        sig = torch.sigmoid(gates)  # i, f and o in one call (the g block is computed and unused)
+        i, f, o = sig[:, :hidden], sig[:, hidden : 2 * hidden], sig[:, 3 * hidden :]
+        g = torch.tanh(gates[:, 2 * hidden : 3 * hidden])
+        c = torch.addcmul(f * c, i, g)  # f * c_prev + i * g
+        h = o * torch.tanh(c)
+        outputs.append(h)
+    return torch.stack(outputs), (h, c)
+
+
+LOOPS: dict[str, LoopFn] = {"naive": naive_loop, "fused": fused_loop}
+
+
+class ScratchLSTM(nn.Module):
+    """A from-scratch ``nn.LSTM``: same constructor arguments, parameters and outputs.
+
+    Args:
+        input_size: features per time step (D).
+        hidden_size: units per layer and direction (H).
+        num_layers: stacked layers; layer k > 0 reads layer k - 1's output.
+        bias: whether to use ``bias_ih`` and ``bias_hh``.
+        batch_first: input and output as (batch, seq_len, feature) instead of (seq_len, batch, feature).
+        dropout: dropout on the output of every layer except the last, in training mode only.
+        bidirectional: also run each layer from the last step to the first; outputs are concatenated.
+        loop: ``"fused"`` (default) or ``"naive"``, see the module docstring.
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        *,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        loop: str = "fused",
+    ) -> None:
+        super().__init__()
+        sizes = {"input_size": input_size, "hidden_size": hidden_size, "num_layers": num_layers}
+        for name, value in sizes.items():
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"expected {name} to be a positive int, got {value!r}")
+        if not 0.0 <= dropout <= 1.0:
+            raise ValueError(f"expected dropout in [0, 1], got {dropout}")
+        if loop not in LOOPS:
+            raise ValueError(f"expected loop to be one of {sorted(LOOPS)}, got {loop!r}")
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+        self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
+        self.bidirectional, self.loop = bidirectional, loop
+        self.num_directions = 2 if bidirectional else 1
+        for layer in range(num_layers):
+            layer_input = input_size if layer == 0 else hidden_size * self.num_directions
+            for suffix in self._suffixes():
+                name = f"l{layer}{suffix}"
+                four_h = 4 * hidden_size
+                shapes = {"weight_ih": (four_h, layer_input), "weight_hh": (four_h, hidden_size)}
+                if bias:
+                    shapes |= {"bias_ih": (four_h,), "bias_hh": (four_h,)}
+                for kind, shape in shapes.items():
+                    self.register_parameter(f"{kind}_{name}", nn.Parameter(torch.empty(shape)))
+        self.reset_parameters()
+
+    def _suffixes(self) -> list[str]:
+        return ["", "_reverse"] if self.bidirectional else [""]
+
+    def reset_parameters(self) -> None:
+        """Uniform(-1/sqrt(H), 1/sqrt(H)) for every weight and bias, as ``nn.LSTM`` does."""
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        for parameter in self.parameters():
+            nn.init.uniform_(parameter, -bound, bound)
+
+    def layer_weights(
+        self, layer: int, direction: int = 0
+    ) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
+        """``(weight_ih, weight_hh, bias_ih, bias_hh)`` of a layer and direction (0 forward, 1 reverse)."""
+        name = f"l{layer}{self._suffixes()[direction]}"
+        return (
+            getattr(self, f"weight_ih_{name}"),
+            getattr(self, f"weight_hh_{name}"),
+            getattr(self, f"bias_ih_{name}", None),
+            getattr(self, f"bias_hh_{name}", None),
+        )
+
+    def forward(
+        self, x: Tensor, hx: tuple[Tensor, Tensor] | None = None
+    ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+        """Run the LSTM.
+
+        Args:
+            x: (seq_len, batch, input_size), or (batch, seq_len, input_size) if ``batch_first``.
+            hx: optional ``(h0, c0)``, each (num_layers * num_directions, batch, hidden_size).
+
+        Returns:
+            ``output`` of shape (seq_len, batch, num_directions * hidden_size) (batch first if
+            ``batch_first``), and ``(h_n, c_n)``, each (num_layers * num_directions, batch, hidden_size).
+        """
+        self._check_input(x)
+        if self.batch_first:
+            x = x.transpose(0, 1)  # (T, B, D)
+        h0, c0 = self._initial_state(x, hx)
+        run = LOOPS[self.loop]
+        layer_input, h_n, c_n = x, [], []
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction in range(self.num_directions):
+                index = layer * self.num_directions + direction
+                sequence = layer_input if direction == 0 else layer_input.flip(0)
+                out, (h, c) = run(sequence, h0[index], c0[index], *self.layer_weights(layer, direction))
+                outputs.append(out if direction == 0 else out.flip(0))
+                h_n.append(h)
+                c_n.append(c)
+            layer_input = torch.cat(outputs, dim=2) if self.bidirectional else outputs[0]  # (T, B, dirs*H)
+            if self.dropout > 0 and self.training and layer < self.num_layers - 1:
+                layer_input = nn.functional.dropout(layer_input, p=self.dropout, training=True)
+        output = layer_input.transpose(0, 1) if self.batch_first else layer_input
+        return output, (torch.stack(h_n), torch.stack(c_n))
+
+    def _check_input(self, x: Tensor) -> None:
+        layout = "(batch, seq_len, {})" if self.batch_first else "(seq_len, batch, {})"
+        expected = layout.format(self.input_size)
+        if not isinstance(x, Tensor):
+            got = type(x).__name__
+            raise ValueError(f"expected input to be a torch.Tensor of shape {expected}, got {got}")
+        if x.dim() != 3 or x.shape[-1] != self.input_size:
+            raise ValueError(f"expected input of shape {expected}, got {tuple(x.shape)}")
+        if x.shape[1 if self.batch_first else 0] == 0:
+            got = tuple(x.shape)
+            raise ValueError(f"expected input of shape {expected} with at least one time step, got {got}")
+        reference = self.weight_ih_l0
+        if x.dtype != reference.dtype:
+            raise ValueError(
+                f"expected input of dtype {reference.dtype} (the module's), got {x.dtype}; "
+                f"convert the input with x.to({reference.dtype}) or the module with .to({x.dtype})"
+            )
+        if x.device != reference.device:
+            raise ValueError(
+                f"expected input on {reference.device} (the module's device), got {x.device}; "
+                f"move one of them with .to(device)"
+            )
+
+    def _initial_state(self, x: Tensor, hx: tuple[Tensor, Tensor] | None) -> tuple[Tensor, Tensor]:
+        shape = (self.num_layers * self.num_directions, x.shape[1], self.hidden_size)
+        if hx is None:
+            zeros = x.new_zeros(shape)
+            return zeros, zeros
+        if not isinstance(hx, tuple | list) or len(hx) != 2:
+            raise ValueError(f"expected hx to be a tuple (h0, c0) of tensors of shape {shape}")
+        for name, state in zip(("h0", "c0"), hx, strict=True):
+            if not isinstance(state, Tensor) or tuple(state.shape) != shape:
+                got = tuple(state.shape) if isinstance(state, Tensor) else type(state).__name__
+                raise ValueError(
+                    f"expected {name} of shape (num_layers * num_directions, batch, hidden_size) = {shape}, "
+                    f"got {got}"
+                )
+            if state.dtype != x.dtype or state.device != x.device:
+                raise ValueError(
+                    f"expected {name} with dtype {x.dtype} on {x.device} like the input, "
+                    f"got {state.dtype} on {state.device}"
+                )
+        return hx[0], hx[1]
+
+    def extra_repr(self) -> str:
+        return (
+            f"{self.input_size}, {self.hidden_size}, num_layers={self.num_layers}, bias={self.bias}, "
+            f"batch_first={self.batch_first}, dropout={self.dropout}, "
+            f"bidirectional={self.bidirectional}, loop={self.loop!r}"
+        )
+
+
+def parameter_count(
+    input_size: int, hidden_size: int, *, num_layers: int = 1, bias: bool = True, bidirectional: bool = False
+) -> int:
+    """Closed form: every layer and direction has 4H(D_layer + H) weights and 8H biases,
+    where D_layer is input_size for the first layer and num_directions * H after it."""
+    directions = 2 if bidirectional else 1
+    total = 0
+    for layer in range(num_layers):
+        d_layer = input_size if layer == 0 else directions * hidden_size
+        total += directions * (4 * hidden_size * (d_layer + hidden_size) + (8 * hidden_size if bias else 0))
+    return total
+
+
+def _check_same_config(scratch: ScratchLSTM, lstm: nn.LSTM) -> None:
+    if getattr(lstm, "proj_size", 0):
+        raise ValueError("ScratchLSTM has no projection; use an nn.LSTM with proj_size=0")
+    for attr in ("input_size", "hidden_size", "num_layers", "bias", "bidirectional"):
+        if getattr(scratch, attr) != getattr(lstm, attr):
+            raise ValueError(
+                f"the two LSTMs differ in {attr}: ScratchLSTM has {getattr(scratch, attr)}, "
+                f"nn.LSTM has {getattr(lstm, attr)}; build them with the same arguments"
+            )
+
+
+@torch.no_grad()
+def copy_from_torch(scratch: ScratchLSTM, lstm: nn.LSTM) -> ScratchLSTM:
+    """Copy every parameter of ``lstm`` into ``scratch`` (same names, same shapes). Returns scratch."""
+    _check_same_config(scratch, lstm)
+    for name, parameter in scratch.named_parameters():
+        parameter.copy_(getattr(lstm, name))
+    return scratch
+
+
+@torch.no_grad()
+def copy_to_torch(scratch: ScratchLSTM, lstm: nn.LSTM) -> nn.LSTM:
+    """Copy every parameter of ``scratch`` into ``lstm``. Returns lstm."""
+    _check_same_config(scratch, lstm)
+    for name, parameter in scratch.named_parameters():
+        getattr(lstm, name).copy_(parameter)
+    return lstm
