@@ -1,4 +1,5 @@
-"""An LSTM written from scratch as a PyTorch module (chapter 5, ``05_vectorized_cell``).
+"""An LSTM written from scratch as a PyTorch module (chapter 5, ``05_vectorized_cell``;
+bidirectional in chapter 8, variable lengths in chapter 9).
 
 ``ScratchLSTM`` has exactly the parameters of ``torch.nn.LSTM`` (same names, shapes and gate
 order i, f, g, o), takes the same arguments and returns the same ``output, (h_n, c_n)``, so
@@ -18,37 +19,70 @@ from collections.abc import Callable
 
 import torch
 from torch import Tensor, nn
+from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
+
+from utils.sequences import check_lengths, padding_mask, reverse_padded
 
 LoopFn = Callable[..., tuple[Tensor, tuple[Tensor, Tensor]]]
 
 
+def _advance(
+    h: Tensor, c: Tensor, h_new: Tensor, c_new: Tensor, mask_t: Tensor | None
+) -> tuple[Tensor, Tensor, Tensor]:
+    """Move to the new state; where ``mask_t`` (B, 1) is False (padding), keep the old one and output 0."""
+    if mask_t is None:
+        return h_new, c_new, h_new
+    return torch.where(mask_t, h_new, h), torch.where(mask_t, c_new, c), h_new * mask_t
+
+
 def naive_loop(
-    x: Tensor, h: Tensor, c: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None, b_hh: Tensor | None
+    x: Tensor,
+    h: Tensor,
+    c: Tensor,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None,
+    b_hh: Tensor | None,
+    mask: Tensor | None = None,
 ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
-    """One gate at a time, as the equations are written. x: (T, B, D); h, c: (B, H)."""
+    """One gate at a time, as the equations are written. x: (T, B, D); h, c: (B, H).
+
+    ``mask`` (T, B, 1), if given, is False at padding steps: there the state is carried over
+    unchanged and the output is 0, so every sequence's final state is its own last real step.
+    """
     w_ii, w_if, w_ig, w_io = w_ih.chunk(4)  # each (H, D)
     w_hi, w_hf, w_hg, w_ho = w_hh.chunk(4)  # each (H, H)
     zeros = x.new_zeros(4 * h.shape[1])
     b_ii, b_if, b_ig, b_io = (zeros if b_ih is None else b_ih).chunk(4)
     b_hi, b_hf, b_hg, b_ho = (zeros if b_hh is None else b_hh).chunk(4)
     outputs = []
-    for x_t in x:  # (B, D)
+    for t, x_t in enumerate(x):  # x_t: (B, D)
         # i = sigmoid(x W_ii^T + b_ii + h W_hi^T + b_hi), and likewise for f, g (tanh), o
         i = torch.sigmoid(x_t @ w_ii.T + b_ii + h @ w_hi.T + b_hi)
         f = torch.sigmoid(x_t @ w_if.T + b_if + h @ w_hf.T + b_hf)
         g = torch.tanh(x_t @ w_ig.T + b_ig + h @ w_hg.T + b_hg)
         o = torch.sigmoid(x_t @ w_io.T + b_io + h @ w_ho.T + b_ho)
         # c = f * c_prev + i * g ;  h = o * tanh(c)
-        c = f * c + i * g
-        h = o * torch.tanh(c)
-        outputs.append(h)
+        c_new = f * c + i * g
+        h, c, out = _advance(h, c, o * torch.tanh(c_new), c_new, None if mask is None else mask[t])
+        outputs.append(out)
     return torch.stack(outputs), (h, c)
 
 
 def fused_loop(
-    x: Tensor, h: Tensor, c: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None, b_hh: Tensor | None
+    x: Tensor,
+    h: Tensor,
+    c: Tensor,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None,
+    b_hh: Tensor | None,
+    mask: Tensor | None = None,
 ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
-    """All four gates in one product per step; the input part for every step computed up front."""
+    """All four gates in one product per step; the input part for every step computed up front.
+
+    ``mask`` as in :func:`naive_loop`.
+    """
     hidden = h.shape[1]
     # x W_ih^T + b_ih + b_hh for all T steps at once: the only part that does not depend on h
     x_proj = x @ w_ih.T  # (T, B, 4H)
@@ -56,14 +90,19 @@ def fused_loop(
         x_proj = x_proj + (b_ih + b_hh)
     w_hh_t = w_hh.T  # (H, 4H)
     outputs = []
-    for x_proj_t in x_proj:  # (B, 4H)
+    for t, x_proj_t in enumerate(x_proj):  # x_proj_t: (B, 4H)
         gates = torch.addmm(x_proj_t, h, w_hh_t)  # (B, 4H) = x_proj_t + h W_hh^T
         sig = torch.sigmoid(gates)  # i, f and o in one call (the g block is computed and unused)
         i, f, o = sig[:, :hidden], sig[:, hidden : 2 * hidden], sig[:, 3 * hidden :]
         g = torch.tanh(gates[:, 2 * hidden : 3 * hidden])
-        c = torch.addcmul(f * c, i, g)  # f * c_prev + i * g
-        h = o * torch.tanh(c)
-        outputs.append(h)
+        if mask is None:
+            c = torch.addcmul(f * c, i, g)  # f * c_prev + i * g
+            h = o * torch.tanh(c)
+            outputs.append(h)
+        else:
+            c_new = torch.addcmul(f * c, i, g)
+            h, c, out = _advance(h, c, o * torch.tanh(c_new), c_new, mask[t])
+            outputs.append(out)
     return torch.stack(outputs), (h, c)
 
 
@@ -143,21 +182,45 @@ class ScratchLSTM(nn.Module):
         )
 
     def forward(
-        self, x: Tensor, hx: tuple[Tensor, Tensor] | None = None
-    ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+        self,
+        x: Tensor | PackedSequence,
+        hx: tuple[Tensor, Tensor] | None = None,
+        *,
+        lengths: Tensor | None = None,
+        enforce_sorted: bool = False,
+    ) -> tuple[Tensor | PackedSequence, tuple[Tensor, Tensor]]:
         """Run the LSTM.
 
         Args:
-            x: (seq_len, batch, input_size), or (batch, seq_len, input_size) if ``batch_first``.
+            x: (seq_len, batch, input_size), or (batch, seq_len, input_size) if ``batch_first``;
+                or a ``PackedSequence``, as ``nn.LSTM`` accepts.
             hx: optional ``(h0, c0)``, each (num_layers * num_directions, batch, hidden_size).
+            lengths: optional true length of each sequence of a padded ``x``, shape (batch,).
+                Padding steps then leave the state unchanged, the output there is 0, the reverse
+                direction starts at each sequence's own last token, and ``h_n``/``c_n`` hold the
+                states at each sequence's true end, exactly as with packed input.
+            enforce_sorted: with ``lengths``, require them in decreasing order (as packing does).
 
         Returns:
             ``output`` of shape (seq_len, batch, num_directions * hidden_size) (batch first if
-            ``batch_first``), and ``(h_n, c_n)``, each (num_layers * num_directions, batch, hidden_size).
+            ``batch_first``; a ``PackedSequence`` if ``x`` was one), and ``(h_n, c_n)``, each
+            (num_layers * num_directions, batch, hidden_size), in the input's batch order.
         """
-        self._check_input(x)
-        if self.batch_first:
-            x = x.transpose(0, 1)  # (T, B, D)
+        packed = x if isinstance(x, PackedSequence) else None
+        if packed is not None:
+            if lengths is not None:
+                raise ValueError("pass either a PackedSequence or lengths, not both")
+            x, lengths = pad_packed_sequence(packed)  # (T, B, D) in the original batch order
+            self._check_input(x, time_major=True)
+        else:
+            self._check_input(x)
+            if self.batch_first:
+                x = x.transpose(0, 1)  # (T, B, D)
+            if lengths is not None:
+                lengths = check_lengths(
+                    lengths, batch=x.shape[1], max_len=x.shape[0], enforce_sorted=enforce_sorted
+                )
+        mask = None if lengths is None else padding_mask(lengths, x.shape[0]).T.unsqueeze(-1).to(x.device)
         h0, c0 = self._initial_state(x, hx)
         run = LOOPS[self.loop]
         layer_input, h_n, c_n = x, [], []
@@ -165,26 +228,43 @@ class ScratchLSTM(nn.Module):
             outputs = []
             for direction in range(self.num_directions):
                 index = layer * self.num_directions + direction
-                sequence = layer_input if direction == 0 else layer_input.flip(0)
-                out, (h, c) = run(sequence, h0[index], c0[index], *self.layer_weights(layer, direction))
-                outputs.append(out if direction == 0 else out.flip(0))
+                sequence = layer_input if direction == 0 else self._reverse(layer_input, lengths)
+                out, (h, c) = run(sequence, h0[index], c0[index], *self.layer_weights(layer, direction), mask)
+                outputs.append(out if direction == 0 else self._reverse(out, lengths))
                 h_n.append(h)
                 c_n.append(c)
             layer_input = torch.cat(outputs, dim=2) if self.bidirectional else outputs[0]  # (T, B, dirs*H)
             if self.dropout > 0 and self.training and layer < self.num_layers - 1:
                 layer_input = nn.functional.dropout(layer_input, p=self.dropout, training=True)
+        states = (torch.stack(h_n), torch.stack(c_n))
+        if packed is not None:
+            return self._repack(layer_input, lengths, packed), states
         output = layer_input.transpose(0, 1) if self.batch_first else layer_input
-        return output, (torch.stack(h_n), torch.stack(c_n))
+        return output, states
 
-    def _check_input(self, x: Tensor) -> None:
-        layout = "(batch, seq_len, {})" if self.batch_first else "(seq_len, batch, {})"
+    @staticmethod
+    def _reverse(x: Tensor, lengths: Tensor | None) -> Tensor:
+        """Time-reverse (T, B, F): each sequence within its own length when lengths are known."""
+        return x.flip(0) if lengths is None else reverse_padded(x, lengths)
+
+    @staticmethod
+    def _repack(output: Tensor, lengths: Tensor, like: PackedSequence) -> PackedSequence:
+        """Pack (T, B, F) the way ``like`` was packed (same batch sizes and index order)."""
+        if like.sorted_indices is not None:
+            output, lengths = output[:, like.sorted_indices], lengths[like.sorted_indices.cpu()]
+        data = pack_padded_sequence(output, lengths, enforce_sorted=True).data
+        return PackedSequence(data, like.batch_sizes, like.sorted_indices, like.unsorted_indices)
+
+    def _check_input(self, x: Tensor, *, time_major: bool = False) -> None:
+        batch_first = self.batch_first and not time_major
+        layout = "(batch, seq_len, {})" if batch_first else "(seq_len, batch, {})"
         expected = layout.format(self.input_size)
         if not isinstance(x, Tensor):
             got = type(x).__name__
             raise ValueError(f"expected input to be a torch.Tensor of shape {expected}, got {got}")
         if x.dim() != 3 or x.shape[-1] != self.input_size:
             raise ValueError(f"expected input of shape {expected}, got {tuple(x.shape)}")
-        if x.shape[1 if self.batch_first else 0] == 0:
+        if x.shape[1 if batch_first else 0] == 0:
             got = tuple(x.shape)
             raise ValueError(f"expected input of shape {expected} with at least one time step, got {got}")
         reference = self.weight_ih_l0

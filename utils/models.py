@@ -1,0 +1,77 @@
+"""Sentiment classifiers built on ``nn.LSTM`` (chapters 9, 11 and 12).
+
+``LSTMClassifier`` is the model of the IMDB chapter: embedding -> (bidirectional) LSTM ->
+the last layer's final states -> dropout -> one logit. With ``packed=True`` it packs the batch
+so every sequence's final state is taken at its own last token; with ``packed=False`` it runs
+over the padding as the classic tutorial does (chapter 9 measures the difference).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import Tensor, nn
+
+from utils.sequences import pack
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClassifierConfig:
+    """Hyperparameters of :class:`LSTMClassifier` (defaults: the IMDB model of chapter 12)."""
+
+    vocab_size: int
+    embed_dim: int = 100
+    hidden_size: int = 256
+    num_layers: int = 2
+    bidirectional: bool = True
+    dropout: float = 0.5  # between LSTM layers and before the output layer
+    pad_id: int = 0
+    packed: bool = True
+
+    def __post_init__(self) -> None:
+        for name in ("vocab_size", "embed_dim", "hidden_size", "num_layers"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"expected {name} to be a positive int, got {value!r}")
+        if not 0 <= self.pad_id < self.vocab_size:
+            raise ValueError(f"expected pad_id in [0, vocab_size), got {self.pad_id}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"expected dropout in [0, 1), got {self.dropout}")
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class LSTMClassifier(nn.Module):
+    """tokens (batch, seq_len) and lengths (batch,) -> one logit per sequence (batch,)."""
+
+    def __init__(self, config: ClassifierConfig) -> None:
+        super().__init__()
+        self.config = config
+        c = config
+        self.embedding = nn.Embedding(c.vocab_size, c.embed_dim, padding_idx=c.pad_id)
+        self.lstm = nn.LSTM(
+            c.embed_dim,
+            c.hidden_size,
+            num_layers=c.num_layers,
+            bidirectional=c.bidirectional,
+            dropout=c.dropout if c.num_layers > 1 else 0.0,
+            batch_first=True,
+        )
+        self.dropout = nn.Dropout(c.dropout)
+        self.output = nn.Linear(c.hidden_size * (2 if c.bidirectional else 1), 1)
+
+    def forward(self, tokens: Tensor, lengths: Tensor | None = None) -> Tensor:
+        if tokens.dim() != 2:
+            raise ValueError(f"expected tokens of shape (batch, seq_len), got {tuple(tokens.shape)}")
+        embedded = self.embedding(tokens)  # (B, T, E)
+        if self.config.packed:
+            if lengths is None:
+                raise ValueError("this model packs its input: pass lengths (or build it with packed=False)")
+            _, (h_n, _) = self.lstm(pack(embedded, lengths, batch_first=True))
+        else:
+            _, (h_n, _) = self.lstm(embedded)  # final states after the padding, as in the source
+        # h_n: (num_layers * dirs, B, H); the last layer's forward and backward summaries
+        summary = torch.cat([h_n[-2], h_n[-1]], dim=1) if self.config.bidirectional else h_n[-1]
+        return self.output(self.dropout(summary)).squeeze(-1)  # (B,)

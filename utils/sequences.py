@@ -1,0 +1,154 @@
+"""Variable-length batches: lengths checks, padding masks, packing, bucketing and collate
+(chapter 9, ``09_variable_length``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import torch
+from torch import Tensor
+from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
+from torch.utils.data import Sampler
+
+
+def check_lengths(
+    lengths: Tensor | Sequence[int], *, batch: int, max_len: int, enforce_sorted: bool = False
+) -> Tensor:
+    """Validate per-sequence lengths against a padded batch; return them as a CPU int64 tensor.
+
+    Raises ``ValueError`` naming the fix for: a count that differs from the batch, a length
+    below 1, a length above the padded size, or (with ``enforce_sorted``) unsorted lengths.
+    """
+    lengths = torch.as_tensor(lengths).to("cpu")
+    if lengths.dim() != 1 or lengths.is_floating_point() or lengths.dtype == torch.bool:
+        raise ValueError(
+            f"expected lengths to be a 1-D tensor of ints, got shape {tuple(lengths.shape)} "
+            f"and dtype {lengths.dtype}"
+        )
+    lengths = lengths.long()
+    if lengths.numel() != batch:
+        raise ValueError(
+            f"expected one length per sequence ({batch}), got {lengths.numel()}; "
+            "pass the lengths of this batch, in the same order"
+        )
+    if lengths.numel() and lengths.min() < 1:
+        raise ValueError(
+            f"every length must be at least 1, got {lengths.min().item()}; "
+            "drop empty sequences before batching (or give them one <pad> token)"
+        )
+    if lengths.numel() and lengths.max() > max_len:
+        raise ValueError(
+            f"a length ({lengths.max().item()}) exceeds the padded size ({max_len}); "
+            "pad to the longest sequence or truncate the lengths too"
+        )
+    if enforce_sorted and torch.any(lengths[1:] > lengths[:-1]):
+        raise ValueError(
+            "lengths must be sorted in decreasing order when enforce_sorted=True; "
+            "sort the batch by length or pass enforce_sorted=False"
+        )
+    return lengths
+
+
+def padding_mask(lengths: Tensor, max_len: int | None = None) -> Tensor:
+    """Boolean mask (batch, max_len): True at real tokens, False at padding."""
+    lengths = torch.as_tensor(lengths)
+    max_len = int(lengths.max()) if max_len is None else max_len
+    return torch.arange(max_len, device=lengths.device)[None, :] < lengths[:, None]
+
+
+def pack(
+    x: Tensor, lengths: Tensor | Sequence[int], *, batch_first: bool = False, enforce_sorted: bool = False
+) -> PackedSequence:
+    """``pack_padded_sequence`` with the checks of :func:`check_lengths` first."""
+    batch, max_len = (x.shape[0], x.shape[1]) if batch_first else (x.shape[1], x.shape[0])
+    lengths = check_lengths(lengths, batch=batch, max_len=max_len, enforce_sorted=enforce_sorted)
+    return pack_padded_sequence(x, lengths, batch_first=batch_first, enforce_sorted=enforce_sorted)
+
+
+def reverse_padded(x: Tensor, lengths: Tensor) -> Tensor:
+    """Reverse every sequence of x (T, B, ...) within its own length; padding stays in place."""
+    steps = torch.arange(x.shape[0], device=x.device)[:, None]  # (T, 1)
+    lengths = lengths.to(x.device)[None, :]  # (1, B)
+    index = torch.where(steps < lengths, lengths - 1 - steps, steps)  # (T, B)
+    index = index.view(*index.shape, *([1] * (x.dim() - 2))).expand_as(x)
+    return x.gather(0, index)
+
+
+def pad_batch(
+    sequences: Sequence[Tensor], *, pad_value: int = 0, batch_first: bool = True
+) -> tuple[Tensor, Tensor]:
+    """Right-pad 1-D token tensors to the longest one. Returns (padded, lengths)."""
+    if not sequences:
+        raise ValueError("expected at least one sequence to pad")
+    lengths = torch.tensor([len(s) for s in sequences])
+    if lengths.min() < 1:
+        raise ValueError("cannot pad an empty sequence: give it at least one token (for example <unk>)")
+    padded = torch.full((len(sequences), int(lengths.max())), pad_value, dtype=torch.long)
+    for row, sequence in enumerate(sequences):
+        padded[row, : len(sequence)] = torch.as_tensor(sequence, dtype=torch.long)
+    return (padded if batch_first else padded.T), lengths
+
+
+def collate_padded(
+    batch: Sequence[tuple[Tensor, float | int]], *, pad_value: int = 0
+) -> tuple[Tensor, Tensor, Tensor]:
+    """DataLoader ``collate_fn``: ``[(token_ids, label), ...]`` -> (padded (B, T), lengths (B,), labels (B,)).
+
+    Use ``functools.partial(collate_padded, pad_value=vocab.pad_id)`` for another padding id.
+    """
+    tokens, labels = zip(*batch, strict=True)
+    padded, lengths = pad_batch(tokens, pad_value=pad_value, batch_first=True)
+    return padded, lengths, torch.tensor(labels, dtype=torch.float32)
+
+
+class BucketBatchSampler(Sampler[list[int]]):
+    """Batches of similar length, reshuffled every epoch, reproducible from ``seed``.
+
+    Each epoch: shuffle all indices, cut them into pools of ``batch_size * pool_batches``, sort
+    each pool by length, cut the pools into batches, and shuffle the order of the batches. Every
+    index appears exactly once per epoch. Iterating again starts the next epoch (or call
+    :meth:`set_epoch`).
+    """
+
+    def __init__(
+        self,
+        lengths: Sequence[int],
+        batch_size: int,
+        *,
+        seed: int = 0,
+        pool_batches: int = 50,
+        shuffle: bool = True,
+    ) -> None:
+        if batch_size < 1 or pool_batches < 1:
+            raise ValueError(
+                f"expected batch_size >= 1 and pool_batches >= 1, got {batch_size}, {pool_batches}"
+            )
+        self.lengths = torch.as_tensor(lengths)
+        self.batch_size, self.pool_batches, self.seed, self.shuffle = batch_size, pool_batches, seed, shuffle
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def batches(self, epoch: int) -> list[list[int]]:
+        generator = torch.Generator().manual_seed(self.seed * 100_003 + epoch)
+        n = len(self.lengths)
+        order = torch.randperm(n, generator=generator) if self.shuffle else torch.arange(n)
+        pool_size = self.batch_size * self.pool_batches
+        batches = []
+        for start in range(0, n, pool_size):
+            pool = order[start : start + pool_size]
+            pool = pool[torch.argsort(self.lengths[pool], descending=True, stable=True)]
+            batches += [pool[i : i + self.batch_size].tolist() for i in range(0, len(pool), self.batch_size)]
+        if self.shuffle:
+            batches = [batches[i] for i in torch.randperm(len(batches), generator=generator).tolist()]
+        return batches
+
+    def __iter__(self) -> Iterator[list[int]]:
+        batches = self.batches(self.epoch)
+        self.epoch += 1
+        return iter(batches)
+
+    def __len__(self) -> int:
+        return -(-len(self.lengths) // self.batch_size) if len(self.lengths) else 0
