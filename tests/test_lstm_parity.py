@@ -64,26 +64,17 @@ def assert_same(reference_results, scratch_results, dtype):
             assert_close(a, b, **tol)
 
 
+@pytest.mark.parametrize("loop", ["fused", "naive"])
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=["f32", "f64"])
 @pytest.mark.parametrize(("num_layers", "batch_first", "with_state", "seq_len", "batch"), GRID)
-def test_fused_matches_nn_lstm(dtype, num_layers, batch_first, with_state, seq_len, batch):
-    reference, scratch = make_pair(dtype, num_layers=num_layers, batch_first=batch_first)
+def test_matches_nn_lstm(loop, dtype, num_layers, batch_first, with_state, seq_len, batch):
+    reference, scratch = make_pair(dtype, loop=loop, num_layers=num_layers, batch_first=batch_first)
     shape = (batch, seq_len, INPUT) if batch_first else (seq_len, batch, INPUT)
     x = torch.randn(shape, dtype=dtype)
     hx = None
     if with_state:
         hx = tuple(torch.randn(num_layers, batch, HIDDEN, dtype=dtype) for _ in range(2))
     assert_same(*run_both(reference, scratch, x, hx), dtype)
-
-
-@pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=["f32", "f64"])
-@pytest.mark.parametrize("num_layers", [1, 2, 3])
-@pytest.mark.parametrize("batch_first", [True, False])
-def test_naive_matches_nn_lstm(dtype, num_layers, batch_first):
-    reference, scratch = make_pair(dtype, loop="naive", num_layers=num_layers, batch_first=batch_first)
-    shape = (4, 7, INPUT) if batch_first else (7, 4, INPUT)
-    hx = tuple(torch.randn(num_layers, 4, HIDDEN, dtype=dtype) for _ in range(2))
-    assert_same(*run_both(reference, scratch, torch.randn(shape, dtype=dtype), hx), dtype)
 
 
 @pytest.mark.parametrize("loop", ["fused", "naive"])
