@@ -1,0 +1,87 @@
+"""Tokenizers, Vocab, padding and TextDataset (chapter 10)."""
+
+import pytest
+import torch
+
+from utils.sequences import collate_padded
+from utils.text import PAD, UNK, TextDataset, Vocab, char_tokenize, pad_truncate, word_tokenize
+
+
+def test_char_tokenize():
+    assert char_tokenize("Hi!") == ["H", "i", "!"]
+    assert char_tokenize("") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("I didn't like it!!", ["i", "didn't", "like", "it", "!", "!"]),
+        ("Great movie.<br /><br />Loved it", ["great", "movie", ".", "loved", "it"]),
+        ("  ", []),
+        ("#driverless cars, 10/10", ["#", "driverless", "cars", ",", "10", "/", "10"]),
+    ],
+)
+def test_word_tokenize(text, tokens):
+    assert word_tokenize(text) == tokens
+
+
+@pytest.mark.parametrize("tokenize", [char_tokenize, word_tokenize])
+def test_tokenizers_reject_non_strings(tokenize):
+    with pytest.raises(TypeError, match="expected text to be a str"):
+        tokenize(None)
+
+
+def test_vocab_specials_order_and_limits():
+    docs = [["b", "a", "a", "c"], ["a", "b", "d"]]
+    vocab = Vocab.build(docs)
+    assert vocab.itos == [PAD, UNK, "a", "b", "c", "d"]  # by count, ties alphabetical
+    assert vocab.pad_id == 0 and vocab.unk_id == 1
+    assert Vocab.build(docs, max_size=2).itos == [PAD, UNK, "a", "b"]
+    assert Vocab.build(docs, min_freq=2).itos == [PAD, UNK, "a", "b"]
+    assert Vocab.build(docs, max_size=0).itos == [PAD, UNK]
+
+
+def test_encode_decode_and_unknowns():
+    vocab = Vocab.build([["good", "film"]])
+    assert vocab.encode(["good", "bad"]) == [vocab.stoi["good"], 1]
+    assert vocab.decode(vocab.encode(["film", "good"])) == ["film", "good"]
+    assert vocab.unk_rate([["good", "bad"], ["worse"]]) == pytest.approx(2 / 3)
+
+
+def test_vocab_json_round_trip(tmp_path):
+    vocab = Vocab.build([["é", "ü", "a"]])
+    vocab.save(tmp_path / "vocab.json")
+    assert Vocab.load(tmp_path / "vocab.json") == vocab
+
+
+def test_vocab_rejects_bad_token_lists():
+    with pytest.raises(ValueError, match="must start with"):
+        Vocab(["a", PAD, UNK])
+    with pytest.raises(ValueError, match="unique"):
+        Vocab([PAD, UNK, "a", "a"])
+    with pytest.raises(ValueError, match="min_freq"):
+        Vocab.build([["a"]], min_freq=0)
+
+
+def test_pad_truncate():
+    assert pad_truncate([5, 6, 7], 5) == [5, 6, 7, 0, 0]
+    assert pad_truncate([5, 6, 7], 2) == [5, 6]
+    with pytest.raises(ValueError, match="length"):
+        pad_truncate([1], 0)
+
+
+def test_dataset_truncates_and_never_returns_empty():
+    vocab = Vocab.build([word_tokenize("a b c d")])
+    data = TextDataset(["a b c d", "", "zzz"], [1, 0, 1], vocab, word_tokenize, max_len=3)
+    ids, label = data[0]
+    assert ids.tolist() == vocab.encode(["a", "b", "c"]) and label == 1
+    assert data[1][0].tolist() == [vocab.unk_id]  # empty text -> one <unk>
+    assert data[2][0].tolist() == [vocab.unk_id]
+    assert data.lengths() == [3, 1, 1]
+    padded, lengths, labels = collate_padded([data[0], data[1]])
+    assert padded.shape == (2, 3) and lengths.tolist() == [3, 1] and labels.dtype == torch.float32
+
+
+def test_dataset_checks_label_count():
+    with pytest.raises(ValueError, match="as many labels"):
+        TextDataset(["a"], [1, 0], Vocab.build([]), word_tokenize)
