@@ -75,3 +75,24 @@ class LSTMClassifier(nn.Module):
         # h_n: (num_layers * dirs, B, H); the last layer's forward and backward summaries
         summary = torch.cat([h_n[-2], h_n[-1]], dim=1) if self.config.bidirectional else h_n[-1]
         return self.output(self.dropout(summary)).squeeze(-1)  # (B,)
+
+
+class CharSeedModel(nn.Module):
+    """The character-level tweet classifier of the source material, reproduced as it was.
+
+    Embedding(vocab_size, 16) -> LSTM(16, hidden_size=1, batch_first) -> the output at the
+    **last time step** (for a right-padded batch usually a padding step, chapter 9) ->
+    Linear(1, 1). It returns the logit; the source applied a sigmoid and ``BCELoss``, which is
+    the same loss as ``BCEWithLogitsLoss`` on the logit, computed more stably.
+    """
+
+    def __init__(self, vocab_size: int, *, embed_dim: int = 16, hidden_size: int = 1) -> None:
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, embed_dim)  # no padding_idx, as in the source
+        self.lstm = nn.LSTM(embed_dim, hidden_size, batch_first=True)
+        self.output = nn.Linear(hidden_size, 1)
+
+    def forward(self, tokens: Tensor, lengths: Tensor | None = None) -> Tensor:
+        """tokens (batch, seq_len); ``lengths`` is accepted and ignored, as the source did."""
+        outputs, _ = self.lstm(self.embedding(tokens))  # (B, T, H)
+        return self.output(outputs[:, -1]).squeeze(-1)  # the last time step, padding or not
