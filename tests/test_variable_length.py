@@ -181,3 +181,8 @@ def test_collate_pads_and_returns_lengths_and_labels():
     assert padded[1].tolist() == [8, 9, 9]
     with pytest.raises(ValueError, match="empty sequence"):
         pad_batch([torch.tensor([1]), torch.tensor([], dtype=torch.long)])
+
+
+def test_collate_can_pad_to_a_fixed_length():
+    padded, lengths, _ = collate_padded([(torch.tensor([5, 6]), 1)], pad_to=4)
+    assert padded.tolist() == [[5, 6, 0, 0]] and lengths.tolist() == [2]

