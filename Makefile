@@ -6,13 +6,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: help book test lint unit notebooks-fresh nbval book-strict execute benchmarks clean
+.PHONY: help book test lint unit notebooks-fresh nbval book-strict execute benchmarks assignments assignments-test clean
 
 help:
 	@echo "make book       set up .venv and build the site into _build/html"
 	@echo "make test       lint, unit tests, notebook checks, nbval (quick mode), strict book build"
 	@echo "make execute    re-run every notebook in full mode, in place (commit the result)"
 	@echo "make benchmarks run every benchmark in full mode"
+	@echo "make assignments build student and autograder copies into assignments/dist/"
 	@echo "make clean      remove _build"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -26,7 +27,7 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build . --builder html
 	@echo "Open _build/html/index.html"
 
-test: $(STAMP) lint unit notebooks-fresh nbval benchmarks-quick book-strict
+test: $(STAMP) lint unit notebooks-fresh nbval benchmarks-quick assignments-test book-strict
 	@echo "make test: all checks passed"
 
 lint: $(STAMP)
@@ -52,6 +53,14 @@ book-strict: $(STAMP)
 	rm -rf _build/html _build/.doctrees
 	$(BIN)/jupyter-book build . --builder html --all -W -n --keep-going
 	$(BIN)/python tools/check_site.py
+
+# Graded assignments (otter-grader): generated copies are never committed.
+assignments: $(STAMP)
+	$(BIN)/python tools/assignments.py assign
+
+# Solutions get full marks, students get no solutions, blank and filled-in copies grade as they should.
+assignments-test: $(STAMP)
+	$(BIN)/python tools/assignments.py prove
 
 execute: $(STAMP)
 	$(BIN)/python tools/notebooks.py execute $(NOTEBOOKS)

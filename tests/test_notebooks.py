@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from tools.notebooks import (
+    ASSIGNMENT_MASTERS,
     NOTEBOOK_DIR,
     ROOT,
     code_cells,
@@ -37,7 +38,7 @@ def test_committed_outputs_are_fresh(path: Path):
     assert not found, f"{path.name}: " + "; ".join(found)
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", NOTEBOOKS + ASSIGNMENT_MASTERS, ids=lambda p: p.stem)
 def test_setup_cell_is_the_current_one(path: Path):
     first = code_cells(nbformat.read(path, as_version=4))[0]
     assert first.source == setup_cell_source(), (

@@ -3,6 +3,7 @@
     python tools/notebooks.py execute [NOTEBOOK ...]   # full run, in place, fresh kernel
     python tools/notebooks.py check [NOTEBOOK ...]     # what `make test` checks, as a report
     python tools/notebooks.py sync-setup               # rewrite every setup cell from _config.yml
+                                                       # (chapters and assignment masters)
 
 ``execute`` stores a hash of the notebook's code cells in its metadata
 (``metadata.lstm_book.code_hash``). ``check`` reports a notebook whose code changed
@@ -26,6 +27,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
+ASSIGNMENT_MASTERS = sorted((ROOT / "assignments").glob("a*/a*.ipynb"))
 META_KEY = "lstm_book"
 COURSE_DIR_ON_COLAB = "/content/lstm-book"
 
@@ -144,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {path.name}: {execute(path):.0f} s", flush=True)
         return 0
     if args.command == "sync-setup":
-        sync_setup(paths)
+        sync_setup(args.notebooks or paths + ASSIGNMENT_MASTERS)
         return 0
     failed = 0
     for path in paths:
