@@ -6,11 +6,12 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: help book test lint unit notebooks-fresh nbval book-strict execute benchmarks assignments assignments-test clean
+.PHONY: help book test lint unit notebooks-fresh nbval book-strict execute benchmarks assignments assignments-test mathjax chromium site-test clean
 
 help:
 	@echo "make book       set up .venv and build the site into _build/html"
-	@echo "make test       lint, unit tests, notebook checks, nbval (quick mode), strict book build"
+	@echo "make test       lint, unit tests, notebook checks, nbval (quick mode), strict book build, browser test"
+	@echo "make site-test  build the site and check every page in headless Chromium"
 	@echo "make execute    re-run every notebook in full mode, in place (commit the result)"
 	@echo "make benchmarks run every benchmark in full mode"
 	@echo "make assignments build student and autograder copies into assignments/dist/"
@@ -23,11 +24,11 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
 
-book: $(STAMP)
+book: $(STAMP) mathjax
 	$(BIN)/jupyter-book build . --builder html
 	@echo "Open _build/html/index.html"
 
-test: $(STAMP) lint unit notebooks-fresh nbval benchmarks-quick assignments-test book-strict
+test: $(STAMP) lint unit notebooks-fresh nbval benchmarks-quick assignments-test book-strict site-test
 	@echo "make test: all checks passed"
 
 lint: $(STAMP)
@@ -49,10 +50,25 @@ benchmarks-quick: $(STAMP)
 	@set -e; for b in $(wildcard benchmarks/*.py); do \
 	  echo "== $$b --quick"; $(BIN)/python $$b --quick; done
 
-book-strict: $(STAMP)
+book-strict: $(STAMP) mathjax
 	rm -rf _build/html _build/.doctrees
 	$(BIN)/jupyter-book build . --builder html --all -W -n --keep-going
 	$(BIN)/python tools/check_site.py
+
+# MathJax served by the site itself (npm registry once, SHA-256 checked), so math renders offline.
+mathjax: $(STAMP)
+	$(BIN)/python tools/mathjax.py
+
+# Debian's chromium for the browser test (never a downloaded browser).
+chromium:
+	@command -v chromium >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium; }
+
+# Every toc page in headless Chromium: HTTP 200, no console errors, images, MathJax, links, Colab.
+site-test: $(STAMP) chromium book-strict
+	$(BIN)/python tools/site_test.py
 
 # Graded assignments (otter-grader): generated copies are never committed.
 assignments: $(STAMP)

@@ -122,3 +122,25 @@ def test_guard_catches_a_quick_mode_run_and_a_missing_hash(tmp_path):
     del nb.metadata["lstm_book"]
     nbformat.write(nb, path)
     assert any("never executed" in p for p in problems(path))
+
+
+def test_strip_widgets_drops_widget_outputs_and_state(tmp_path):
+    from tools.notebooks import WIDGET_VIEW, strip_widgets
+
+    nb = nbformat.read(_executed_copy(tmp_path), as_version=4)
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {}}
+    bar = nbformat.v4.new_output("display_data", data={WIDGET_VIEW: {"model_id": "x"}, "text/plain": "0%|"})
+    text = nbformat.v4.new_output("stream", name="stdout", text="epoch 1\n")
+    code_cells(nb)[1].outputs = [bar, text]
+    assert strip_widgets(nb) == 1
+    assert code_cells(nb)[1].outputs == [text] and "widgets" not in nb.metadata
+
+
+def test_guard_catches_widget_outputs(tmp_path):
+    from tools.notebooks import WIDGET_VIEW
+
+    path = _executed_copy(tmp_path)
+    nb = nbformat.read(path, as_version=4)
+    code_cells(nb)[1].outputs = [nbformat.v4.new_output("display_data", data={WIDGET_VIEW: {"model_id": "x"}})]
+    nbformat.write(nb, path)
+    assert any("live-widget" in p for p in problems(path))

@@ -98,12 +98,32 @@ def problems(path: Path) -> list[str]:
     counts = [cell.execution_count for cell in cells]
     if counts != list(range(1, len(cells) + 1)):
         found.append(f"execution counts are not 1..{len(cells)} in order (run `make execute`)")
+    if "widgets" in nb.metadata or any(WIDGET_VIEW in o.get("data", {}) for c in cells for o in c.outputs):
+        found.append("it stores live-widget outputs, which need a CDN on the site (run `make execute`)")
     for index, cell in enumerate(cells):
         tags = cell.metadata.get("tags", [])
         errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
         if errors and "raises-exception" not in tags:
             found.append(f"code cell {index + 1} stores an error output ({errors[0].ename})")
     return found
+
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def strip_widgets(nb: nbformat.NotebookNode) -> int:
+    """Drop live-widget outputs (tqdm's notebook bars) and the saved widget state.
+
+    A static page can only draw them with scripts from a CDN, which breaks the offline site;
+    the numbers they showed are printed by the cells anyway. Returns how many were dropped.
+    """
+    dropped = 0
+    for cell in code_cells(nb):
+        kept = [o for o in cell.get("outputs", []) if WIDGET_VIEW not in o.get("data", {})]
+        dropped += len(cell.get("outputs", [])) - len(kept)
+        cell.outputs = kept
+    nb.metadata.pop("widgets", None)
+    return dropped
 
 
 def execute(path: Path, timeout: int = 3600) -> float:
@@ -118,6 +138,7 @@ def execute(path: Path, timeout: int = 3600) -> float:
     )
     client.execute()
     seconds = time.perf_counter() - start
+    strip_widgets(nb)
     nb.metadata[META_KEY] = {"code_hash": code_hash(nb), "quick_mode": False}
     nbformat.write(nb, path)
     return seconds
