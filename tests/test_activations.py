@@ -65,3 +65,21 @@ def test_non_numeric_input_raises_type_error(bad):
 def test_nan_or_inf_raises_value_error(bad):
     with pytest.raises(ValueError, match="finite"):
         tanh(bad)
+
+
+def test_shows_error_prints_the_error_in_one_line(capsys):
+    from utils.checks import shows_error
+
+    with shows_error():
+        raise ValueError("lengths must be at least 1")
+    assert capsys.readouterr().out == "ValueError: lengths must be at least 1\n"
+
+
+def test_shows_error_fails_when_nothing_goes_wrong():
+    import pytest
+
+    from utils.checks import shows_error
+
+    with pytest.raises(AssertionError, match="expected to raise"):
+        with shows_error():
+            pass

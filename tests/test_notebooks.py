@@ -103,14 +103,14 @@ def test_guard_catches_out_of_order_counts_and_errors(tmp_path):
     assert any("ZeroDivisionError" in p for p in found)
 
 
-def test_guard_allows_errors_in_raises_exception_cells(tmp_path):
+def test_guard_refuses_errors_even_in_raises_exception_cells(tmp_path):
     path = _executed_copy(tmp_path)
     nb = nbformat.read(path, as_version=4)
     nb.cells[1].metadata["tags"] = ["raises-exception"]
     nb.cells[1].outputs = [nbformat.v4.new_output("error", ename="ValueError", evalue="", traceback=[])]
     nb.metadata["lstm_book"]["code_hash"] = code_hash(nb)
     nbformat.write(nb, path)
-    assert problems(path) == []
+    assert problems(path) == ["code cell 2 stores an error output (ValueError)"]
 
 
 def test_guard_catches_a_quick_mode_run_and_a_missing_hash(tmp_path):

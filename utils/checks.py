@@ -6,8 +6,10 @@ what was expected instead of a silent NaN further down.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import numbers
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -47,3 +49,18 @@ def check_real_array(value: object, name: str = "x") -> np.ndarray | float:
     if not np.all(np.isfinite(array)):
         raise ValueError(f"expected {name} to hold finite numbers, found NaN or infinity")
     return array
+
+
+@contextlib.contextmanager
+def shows_error() -> Iterator[None]:
+    """Run a block that must fail and print its error in one line, as a notebook demo.
+
+    ``with shows_error(): lstm(bad_input)`` prints ``RuntimeError: ...`` instead of storing a
+    traceback, and raises ``AssertionError`` if the block does not fail at all.
+    """
+    try:
+        yield
+    except Exception as error:  # noqa: BLE001 - any error is the point of the demo
+        print(f"{type(error).__name__}: {error}")
+    else:
+        raise AssertionError("the block was expected to raise an error, but it ran without one")
