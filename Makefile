@@ -6,13 +6,16 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: help book test lint unit notebooks-fresh nbval book-strict execute benchmarks assignments assignments-test mathjax chromium site-test clean
+.PHONY: help book test lint typecheck unit notebooks-fresh nbval nbval-portable book-strict execute execute-stale gpu-cells benchmarks benchmarks-quick mutate assignments assignments-test mathjax chromium site-test clean
 
 help:
 	@echo "make book       set up .venv and build the site into _build/html"
 	@echo "make test       lint, unit tests, notebook checks, nbval (quick mode), strict book build, browser test"
 	@echo "make site-test  build the site and check every page in headless Chromium"
 	@echo "make execute    re-run every notebook in full mode, in place (commit the result)"
+	@echo "make execute-stale  re-run only the notebooks whose code or imported utils changed"
+	@echo "make gpu-cells  on a CUDA machine: run the GPU cells and record their outputs"
+	@echo "make mutate MODULE=utils/x.py  mutation-test one module (surviving mutants = missing tests)"
 	@echo "make benchmarks run every benchmark in full mode"
 	@echo "make assignments build student and autograder copies into assignments/dist/"
 	@echo "make clean      remove _build"
@@ -28,11 +31,15 @@ book: $(STAMP) mathjax
 	$(BIN)/jupyter-book build . --builder html
 	@echo "Open _build/html/index.html"
 
-test: $(STAMP) lint unit notebooks-fresh nbval benchmarks-quick assignments-test book-strict site-test
+test: $(STAMP) lint typecheck unit notebooks-fresh nbval nbval-portable benchmarks-quick assignments-test book-strict site-test
 	@echo "make test: all checks passed"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+# Settings in pyproject.toml ([tool.mypy]).
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests
@@ -41,10 +48,20 @@ unit: $(STAMP)
 notebooks-fresh: $(STAMP)
 	$(BIN)/python tools/notebooks.py check
 
+# Quick mode, the tweets corpus, an empty data cache: nothing is downloaded or read from the
+# user's cache, whatever the network.
+NBVAL := LSTM_BOOK_QUICK=1 LSTM_BOOK_CORPUS=tweets LSTM_BOOK_DATA=$$(mktemp -d) \
+  $(BIN)/python -m pytest --nbval --nbval-current-env \
+  --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
+
 nbval: $(STAMP)
-	LSTM_BOOK_QUICK=1 \
-	  $(BIN)/python -m pytest --nbval --nbval-current-env \
-	  --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider $(NOTEBOOKS)
+	$(NBVAL) $(NOTEBOOKS)
+
+# The same comparison as on another machine: one thread, ATen's portable kernels, MKL's
+# compatible code path. A number that only this CPU reproduces fails here.
+nbval-portable: $(STAMP)
+	OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 ATEN_CPU_CAPABILITY=default MKL_CBWR=COMPATIBLE \
+	  $(NBVAL) $(NOTEBOOKS)
 
 benchmarks-quick: $(STAMP)
 	@set -e; for b in $(wildcard benchmarks/*.py); do \
@@ -80,6 +97,19 @@ assignments-test: $(STAMP)
 
 execute: $(STAMP)
 	$(BIN)/python tools/notebooks.py execute $(NOTEBOOKS)
+
+# Only the notebooks whose cells or imported utils modules changed since their last execution.
+execute-stale: $(STAMP)
+	$(BIN)/python tools/notebooks.py execute-stale
+
+# On a machine with CUDA: full run of the notebooks that have GPU cells; only those cells'
+# outputs are written back, with the code hash they came from (book/setup.md).
+gpu-cells: $(STAMP)
+	$(BIN)/python tools/notebooks.py gpu-cells
+
+mutate: $(STAMP)
+	@test -n "$(MODULE)" || { echo "usage: make mutate MODULE=utils/text.py"; exit 2; }
+	$(BIN)/python tools/mutate.py $(MODULE)
 
 benchmarks: $(STAMP)
 	@set -e; for b in $(wildcard benchmarks/*.py); do echo "== $$b"; $(BIN)/python $$b; done

@@ -1,7 +1,9 @@
 """The offline-MathJax installer and the browser test's helpers (the browser run itself is `make site-test`)."""
 
 import hashlib
+import inspect
 import io
+import re
 import tarfile
 from pathlib import Path
 
@@ -54,8 +56,10 @@ def test_extract_refuses_unsafe_members(tmp_path, name):
         mathjax.extract(archive, tmp_path / "mathjax", sha256=digest)
 
 
-def test_pinned_hash_is_a_sha256():
-    assert len(mathjax.SHA256) == 64 and int(mathjax.SHA256, 16) >= 0
+def test_pinned_hash_is_a_lowercase_sha256_and_is_the_default():
+    # hashlib's hexdigest is lowercase hex: any other spelling could never match a download.
+    assert re.fullmatch(r"[0-9a-f]{64}", mathjax.SHA256), mathjax.SHA256
+    assert inspect.signature(mathjax.extract).parameters["sha256"].default == mathjax.SHA256
 
 
 def test_toc_pages_list_the_root_and_every_chapter():

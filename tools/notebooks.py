@@ -1,23 +1,35 @@
 """Execute the chapter notebooks and keep their committed outputs honest.
 
     python tools/notebooks.py execute [NOTEBOOK ...]   # full run, in place, fresh kernel
+    python tools/notebooks.py execute-stale            # only notebooks whose code changed
     python tools/notebooks.py check [NOTEBOOK ...]     # what `make test` checks, as a report
-    python tools/notebooks.py sync-setup               # rewrite every setup cell from _config.yml
+    python tools/notebooks.py gpu-cells [NOTEBOOK ...] # on a CUDA machine: record the GPU cells
+    python tools/notebooks.py sync-setup               # rewrite every setup cell and Colab note
                                                        # (chapters and assignment masters)
 
-``execute`` stores a hash of the notebook's code cells in its metadata
-(``metadata.lstm_book.code_hash``). ``check`` reports a notebook whose code changed
-since then, whose execution counts are not 1..N, or that stores an error output.
-The first code cell of every notebook is the Colab setup cell, generated from the
-repository URL in ``_config.yml``; it is checked for an exact match instead of
-being hashed, so a fork can point it at its own repository without re-executing.
+``execute`` stores a hash of what produced the outputs (``metadata.lstm_book``): the notebook's
+code cells and tags, and the source of every ``utils`` module the notebook imports, directly or
+through another ``utils`` module. ``check`` names a notebook whose cells or imported modules
+changed since then, whose execution counts are not 1..N, that stores an error output, or whose
+GPU cells lack outputs recorded from the current code.
+
+The first code cell of every notebook is the Colab setup cell, generated from the repository
+URL in ``_config.yml``; it is checked for an exact match instead of being hashed, so a fork can
+point it at its own repository without re-executing.
+
+GPU cells (tagged ``gpu``) print nothing useful on a CPU. ``gpu-cells``, run on a machine with
+CUDA, executes the notebook there and writes back only those cells' outputs, each with the code
+hash it came from. ``execute`` on a CPU keeps them while that hash still matches; when the code
+changed, the cell shows that its GPU output is pending, and ``check`` says so.
 """
 
 from __future__ import annotations
 
 import argparse
+import ast
 import hashlib
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -28,8 +40,16 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = ROOT / "notebooks"
 ASSIGNMENT_MASTERS = sorted((ROOT / "assignments").glob("a*/a*.ipynb"))
+COLAB_NOTES = ROOT / "tools" / "colab_notes.yml"
 META_KEY = "lstm_book"
 COURSE_DIR_ON_COLAB = "/content/lstm-book"
+PLACEHOLDER_URL = "https://github.com/lstm-book/lstm-book"
+SETUP_TAG = "hide-input"  # collapsed on the site, visible in Jupyter and Colab
+GPU_TAG = "gpu"
+GPU_PENDING = (
+    "GPU output pending: the code changed since this cell last ran on a GPU.\n"
+    "On a machine with CUDA, run `make gpu-cells` to record it (book/setup.md).\n"
+)
 
 SETUP_CELL_TEMPLATE = '''\
 # Setup. On Google Colab: fetch the course and install what Colab lacks.
@@ -42,7 +62,7 @@ if "google.colab" in sys.modules:
 
     COURSE = pathlib.Path("{course_dir}")
     if not COURSE.exists():
-        subprocess.run(["git", "clone", "--depth", "1", "{repo_url}", str(COURSE)], check=True)
+        subprocess.run(["git", "clone", "-q", "--depth", "1", "{repo_url}", str(COURSE)], check=True)
     requirements = str(COURSE / "requirements-colab.txt")
     subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-r", requirements], check=True)
     sys.path.insert(0, str(COURSE))'''
@@ -68,32 +88,175 @@ def code_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
     return [cell for cell in nb.cells if cell.cell_type == "code"]
 
 
-def code_hash(nb: nbformat.NotebookNode) -> str:
-    """SHA-256 of every code cell's source after the setup cell, and of its tags."""
+# What a notebook runs: its cells and the utils modules they import, transitively.
+
+_MAGIC = re.compile(r"^\s*[%!]")
+
+
+def _parse(source: str) -> ast.Module:
+    """Parse a cell, ignoring IPython magics and shell lines."""
+    try:
+        return ast.parse(source)
+    except SyntaxError:
+        return ast.parse("\n".join("" if _MAGIC.match(line) else line for line in source.splitlines()))
+
+
+def _utils_imports(tree: ast.Module) -> set[str]:
+    """Names of the ``utils`` modules a parsed source imports (``utils.text``...)."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names if alias.name.split(".")[0] == "utils"}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module == "utils":
+                found |= {f"utils.{alias.name}" for alias in node.names}
+            elif node.module.split(".")[0] == "utils":
+                found.add(node.module)
+    return found
+
+
+def _module_path(name: str) -> Path | None:
+    parts = name.split(".")
+    for candidate in (ROOT.joinpath(*parts).with_suffix(".py"), ROOT.joinpath(*parts, "__init__.py")):
+        if candidate.is_file():
+            return candidate
+    return None  # a name imported from utils/__init__ that is not a module
+
+
+def imported_modules(nb: nbformat.NotebookNode) -> list[Path]:
+    """Every ``utils`` source file the notebook's code cells import, directly or indirectly."""
+    pending = set().union(*(_utils_imports(_parse(c.source)) for c in code_cells(nb)[1:]))
+    pending.add("utils")  # importing any utils module runs utils/__init__.py
+    seen: dict[str, Path] = {}
+    while pending:
+        name = pending.pop()
+        path = _module_path(name)
+        if path is None or name in seen:
+            continue
+        seen[name] = path
+        pending |= _utils_imports(ast.parse(path.read_text(encoding="utf-8"))) - set(seen)
+    return sorted(set(seen.values()))
+
+
+def _sha(*parts: bytes) -> str:
     digest = hashlib.sha256()
-    for cell in code_cells(nb)[1:]:
-        digest.update(cell.source.encode("utf-8"))
-        digest.update(repr(sorted(cell.metadata.get("tags", []))).encode("utf-8"))
+    for part in parts:
+        digest.update(part)
         digest.update(b"\x00")
     return digest.hexdigest()
 
 
+def source_hashes(nb: nbformat.NotebookNode) -> dict[str, str]:
+    """SHA-256 of the code cells after the setup cell (with their tags), and of each module."""
+    cells = [
+        c.source.encode("utf-8") + repr(sorted(c.metadata.get("tags", []))).encode("utf-8")
+        for c in code_cells(nb)[1:]
+    ]
+    hashes = {"cells": _sha(*cells)}
+    for path in imported_modules(nb):
+        hashes[path.relative_to(ROOT).as_posix()] = _sha(path.read_bytes())
+    return hashes
+
+
+def code_hash(nb: nbformat.NotebookNode) -> str:
+    """One hash of everything that produced the notebook's outputs."""
+    return _sha(*(f"{name}={value}".encode() for name, value in sorted(source_hashes(nb).items())))
+
+
+def _changed(stored: dict, nb: nbformat.NotebookNode) -> str:
+    """Which of the stored source hashes differ now, in words."""
+    old, new = stored.get("sources", {}), source_hashes(nb)
+    names = sorted(name for name in old.keys() | new.keys() if old.get(name) != new.get(name))
+    if not names:
+        return "its code"
+    words = ["its cells" if name == "cells" else name for name in names]
+    return ", ".join(words)
+
+
+# GPU cells: outputs recorded on a CUDA machine, kept while the code is the same.
+
+
+def gpu_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
+    return [c for c in code_cells(nb) if GPU_TAG in c.metadata.get("tags", [])]
+
+
+def _gpu_problems(nb: nbformat.NotebookNode, current: str) -> tuple[list[str], list[str]]:
+    """(problems, warnings) about the GPU cells' recorded outputs."""
+    found, warnings = [], []
+    for cell in gpu_cells(nb):
+        number = code_cells(nb).index(cell) + 1
+        record = cell.metadata.get(META_KEY, {}).get("gpu")
+        if record is None:
+            found.append(f"GPU cell {number} has no recorded output (run `make gpu-cells` on a CUDA machine)")
+        elif record.get("status") == "pending":
+            text = "".join(o.get("text", "") for o in cell.outputs)
+            if text != GPU_PENDING:
+                found.append(f"GPU cell {number} is marked pending but does not say so to the reader")
+            else:
+                warnings.append(f"GPU cell {number}: output pending (run `make gpu-cells` on a CUDA machine)")
+        elif record.get("code_hash") != current:
+            found.append(
+                f"GPU cell {number}'s output comes from other code (run `make gpu-cells` on a CUDA machine)"
+            )
+    return found, warnings
+
+
+def keep_gpu_outputs(before: nbformat.NotebookNode, after: nbformat.NotebookNode) -> int:
+    """After a CPU run, restore GPU outputs recorded from the same code; mark the rest pending.
+
+    Returns how many recorded outputs were kept.
+    """
+    current, kept = code_hash(after), 0
+    for old, new in zip(gpu_cells(before), gpu_cells(after), strict=True):
+        record = old.metadata.get(META_KEY, {}).get("gpu", {})
+        if record.get("code_hash") == current:
+            new.outputs, kept = old.outputs, kept + 1
+            new.metadata.setdefault(META_KEY, {})["gpu"] = record
+        else:
+            new.outputs = [nbformat.v4.new_output("stream", name="stdout", text=GPU_PENDING)]
+            new.metadata.setdefault(META_KEY, {})["gpu"] = {"status": "pending"}
+    return kept
+
+
+def record_gpu_outputs(committed: nbformat.NotebookNode, executed: nbformat.NotebookNode, device: str) -> int:
+    """Copy the GPU cells' outputs of a CUDA run into the committed notebook, with their code hash."""
+    current = code_hash(committed)
+    if code_hash(executed) != current:
+        raise ValueError("the executed notebook's code differs from the committed one; execute the same code")
+    record = {"code_hash": current, "device": device, "date": time.strftime("%Y-%m-%d")}
+    cells = gpu_cells(committed)
+    for target, source in zip(cells, gpu_cells(executed), strict=True):
+        target.outputs = source.outputs
+        target.metadata.setdefault(META_KEY, {})["gpu"] = dict(record)
+    return len(cells)
+
+
+# The checks.
+
+
 def problems(path: Path) -> list[str]:
     """Everything that makes a committed notebook's outputs untrustworthy."""
+    return _report(path)[0]
+
+
+def _report(path: Path) -> tuple[list[str], list[str]]:
     nb = nbformat.read(path, as_version=4)
     cells = code_cells(nb)
-    found = []
+    found: list[str] = []
     if not cells or cells[0].source != setup_cell_source():
         found.append(
             "its first code cell is not the current setup cell "
             "(run `python tools/notebooks.py sync-setup`)"
         )
-    stored = nb.metadata.get(META_KEY, {}).get("code_hash")
-    if stored is None:
+    elif SETUP_TAG not in cells[0].metadata.get("tags", []):
+        found.append(f"its setup cell lacks the {SETUP_TAG} tag (run `python tools/notebooks.py sync-setup`)")
+    stored = nb.metadata.get(META_KEY, {})
+    current = code_hash(nb)
+    if stored.get("code_hash") is None:
         found.append("it was never executed with `make execute` (no code hash in its metadata)")
-    elif stored != code_hash(nb):
-        found.append("its code changed since it was executed (run `make execute`)")
-    if nb.metadata.get(META_KEY, {}).get("quick_mode", False):
+    elif stored["code_hash"] != current:
+        found.append(f"{_changed(stored, nb)} changed since it was executed (run `make execute-stale`)")
+    if stored.get("quick_mode", False):
         found.append("it was executed in quick mode; commit a full run (`make execute`)")
     counts = [cell.execution_count for cell in cells]
     if counts != list(range(1, len(cells) + 1)):
@@ -104,7 +267,8 @@ def problems(path: Path) -> list[str]:
         errors = [o for o in cell.get("outputs", []) if o.output_type == "error"]
         if errors:  # error demos print their message with utils.checks.shows_error instead
             found.append(f"code cell {index + 1} stores an error output ({errors[0].ename})")
-    return found
+    gpu_found, warnings = _gpu_problems(nb, current)
+    return found + gpu_found, warnings
 
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -125,52 +289,145 @@ def strip_widgets(nb: nbformat.NotebookNode) -> int:
     return dropped
 
 
-def execute(path: Path, timeout: int = 3600) -> float:
-    """Run a notebook top to bottom in a fresh kernel, in full mode; write it in place."""
+def _run(nb: nbformat.NotebookNode, directory: Path, timeout: int) -> None:
     from nbclient import NotebookClient
 
+    client = NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(directory)}}
+    )
+    client.execute()
+
+
+def _write(nb: nbformat.NotebookNode, path: Path) -> None:
+    """Write a notebook atomically: a failed write never leaves half a notebook."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    nbformat.write(nb, temporary)
+    os.replace(temporary, path)
+
+
+def execute(path: Path, timeout: int = 3600) -> float:
+    """Run a notebook top to bottom in a fresh kernel, in full mode; write it in place."""
+    before = nbformat.read(path, as_version=4)
     nb = nbformat.read(path, as_version=4)
     os.environ.pop("LSTM_BOOK_QUICK", None)
     start = time.perf_counter()
-    client = NotebookClient(
-        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
-    )
-    client.execute()
+    _run(nb, path.parent, timeout)
     seconds = time.perf_counter() - start
     strip_widgets(nb)
-    nb.metadata[META_KEY] = {"code_hash": code_hash(nb), "quick_mode": False}
-    nbformat.write(nb, path)
+    keep_gpu_outputs(before, nb)
+    nb.metadata[META_KEY] = {"code_hash": code_hash(nb), "sources": source_hashes(nb), "quick_mode": False}
+    _write(nb, path)
     return seconds
 
 
-def sync_setup(paths: list[Path]) -> None:
-    source = setup_cell_source()
+def stale(paths: list[Path]) -> list[Path]:
+    """The notebooks whose committed outputs no longer come from the current code."""
+    result = []
     for path in paths:
         nb = nbformat.read(path, as_version=4)
+        stored = nb.metadata.get(META_KEY, {})
+        if stored.get("code_hash") != code_hash(nb) or stored.get("quick_mode", False):
+            result.append(path)
+    return result
+
+
+def gpu_run(paths: list[Path], timeout: int = 3600) -> None:
+    """On a CUDA machine: execute each notebook with GPU cells and record only those cells."""
+    import torch
+
+    if not torch.cuda.is_available():
+        raise SystemExit("make gpu-cells needs a machine with CUDA (torch.cuda.is_available() is False)")
+    device = torch.cuda.get_device_name()
+    os.environ.pop("LSTM_BOOK_QUICK", None)
+    for path in paths:
+        committed = nbformat.read(path, as_version=4)
+        if not gpu_cells(committed):
+            continue
+        executed = nbformat.read(path, as_version=4)
+        _run(executed, path.parent, timeout)
+        strip_widgets(executed)
+        count = record_gpu_outputs(committed, executed, device)
+        _write(committed, path)
+        print(f"{path.name}: recorded {count} GPU cells on {device}")
+
+
+def sync_setup(paths: list[Path]) -> None:
+    """Rewrite every setup cell (source and tag) and the Colab note after it."""
+    source, notes = setup_cell_source(), colab_notes()
+    for path in paths:
+        nb = nbformat.read(path, as_version=4)
+        changed = False
         cells = code_cells(nb)
         if cells and cells[0].source != source:
-            cells[0].source = source
-            nbformat.write(nb, path)
-            print(f"updated the setup cell of {path.name}")
+            cells[0].source, changed = source, True
+        if cells and SETUP_TAG not in cells[0].metadata.get("tags", []):
+            cells[0].metadata["tags"] = [*cells[0].metadata.get("tags", []), SETUP_TAG]
+            changed = True
+        if path.name in notes:
+            changed |= _set_colab_note(nb, notes[path.name])
+        if changed:
+            _write(nb, path)
+            print(f"updated the setup cell or Colab note of {path.name}")
+
+
+def colab_notes() -> dict[str, str]:
+    """Per notebook, the note on running it on Colab (tools/colab_notes.yml)."""
+    if not COLAB_NOTES.is_file():
+        return {}
+    notes = yaml.safe_load(COLAB_NOTES.read_text(encoding="utf-8")) or {}
+    return {name: str(text).strip() for name, text in notes.items()}
+
+
+def _set_colab_note(nb: nbformat.NotebookNode, text: str) -> bool:
+    """Put ``text`` in a markdown cell right after the setup cell; True if anything changed."""
+    source = f"```{{admonition}} Running this chapter\n{text}\n```"
+    setup_index = nb.cells.index(code_cells(nb)[0])
+    existing = [c for c in nb.cells if c.metadata.get(META_KEY) == "colab-note"]
+    if existing and existing[0].source == source:
+        return False
+    for cell in existing:
+        nb.cells.remove(cell)
+    note = nbformat.v4.new_markdown_cell(source, metadata={META_KEY: "colab-note"})
+    nb.cells.insert(setup_index + 1, note)
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("command", choices=["execute", "check", "sync-setup"])
+    parser.add_argument("command", choices=["execute", "execute-stale", "check", "gpu-cells", "sync-setup"])
     parser.add_argument("notebooks", nargs="*", type=Path)
     args = parser.parse_args(argv)
     paths = args.notebooks or sorted(NOTEBOOK_DIR.glob("*.ipynb"))
-    if args.command == "execute":
-        for path in paths:
+    if args.command in ("execute", "execute-stale"):
+        todo = paths if args.command == "execute" else stale(paths)
+        if not todo:
+            print("every notebook is fresh")
+        for path in todo:
             print(f"executing {path.name} ...", flush=True)
             print(f"  {path.name}: {execute(path):.0f} s", flush=True)
+        return 0
+    if args.command == "gpu-cells":
+        gpu_run(paths)
         return 0
     if args.command == "sync-setup":
         sync_setup(args.notebooks or paths + ASSIGNMENT_MASTERS)
         return 0
+    return check(paths)
+
+
+def check(paths: list[Path]) -> int:
+    if repository_url() == PLACEHOLDER_URL:
+        print(
+            f"warning: _config.yml repository.url is still the placeholder {PLACEHOLDER_URL}; "
+            "before publishing, set it and run `python tools/notebooks.py sync-setup` (README: Forking)",
+            file=sys.stderr,
+        )
     failed = 0
     for path in paths:
-        for problem in problems(path):
+        found, warnings = _report(path)
+        for warning in warnings:
+            print(f"{path.name}: warning: {warning}", file=sys.stderr)
+        for problem in found:
             failed += 1
             print(f"{path.name}: {problem}")
     return 1 if failed else 0

@@ -1,4 +1,4 @@
-"""Input checks shared by the scalar helpers (chapters 2-4).
+"""Input checks shared by the scalar helpers (chapters 2-4), and ``claim`` (every chapter).
 
 Learners call these functions by hand, so a wrong input gets an error that says
 what was expected instead of a silent NaN further down.
@@ -12,6 +12,8 @@ import numbers
 from collections.abc import Iterator
 
 import numpy as np
+
+from utils.config import quick_mode
 
 
 def check_real(value: object, name: str = "x") -> float:
@@ -64,3 +66,33 @@ def shows_error() -> Iterator[None]:
         print(f"{type(error).__name__}: {error}")
     else:
         raise AssertionError("the block was expected to raise an error, but it ran without one")
+
+
+class ClaimError(AssertionError):
+    """A sentence of the book is no longer supported by the outputs next to it."""
+
+
+def claim(condition: object, statement: str, *, in_quick: bool = False) -> None:
+    """Check a sentence the chapter states about its own measured results.
+
+    In a full run (``make execute``) a false ``condition`` stops the notebook with
+    :class:`ClaimError`, so prose and outputs cannot drift apart; a true one prints
+    ``[claim checked] <statement>``. In quick mode the small run usually cannot support a
+    claim about the full run, so the check is skipped and says so, unless ``in_quick=True``
+    (for claims that hold at any size, such as an exact parity).
+
+    >>> claim(0.8874 > 0.8725, "the BiLSTM beats TF-IDF on this split")
+    [claim checked] the BiLSTM beats TF-IDF on this split
+    """
+    if not isinstance(statement, str) or not statement.strip():
+        raise TypeError("claim needs the sentence it checks as a non-empty string")
+    if quick_mode() and not in_quick:
+        print(f"[claim not checked in quick mode] {statement}")
+        return
+    if not isinstance(condition, bool | np.bool_):
+        raise TypeError(
+            f"claim needs a bool condition (compare with <, >, ==), got {type(condition).__name__}"
+        )
+    if not condition:
+        raise ClaimError(f"the text claims: {statement!r}, but this run's outputs do not support it")
+    print(f"[claim checked] {statement}")
