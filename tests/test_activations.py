@@ -83,3 +83,22 @@ def test_shows_error_fails_when_nothing_goes_wrong():
     with pytest.raises(AssertionError, match="expected to raise"):
         with shows_error():
             pass
+
+
+def test_derivatives_keep_relative_precision_in_the_tails():
+    # s * (1 - s) and 1 - tanh^2 cancel to exactly 0 here; the stable forms do not
+    assert sigmoid_derivative(40.0) == pytest.approx(math.exp(-40.0), rel=1e-12)
+    assert sigmoid_derivative(-40.0) == pytest.approx(math.exp(-40.0), rel=1e-12)
+    assert tanh_derivative(20.0) == pytest.approx(4 * math.exp(-40.0), rel=1e-12)
+    assert tanh_derivative(-20.0) == pytest.approx(4 * math.exp(-40.0), rel=1e-12)
+    x = np.array([-700.0, -30.0, 3.0, 30.0])
+    exact = np.exp(-np.abs(x)) / (1 + np.exp(-np.abs(x))) ** 2
+    assert_close(torch.from_numpy(sigmoid_derivative(x)), torch.from_numpy(exact), rtol=1e-13, atol=0)
+
+
+def test_derivatives_are_symmetric_and_peak_at_zero():
+    x = np.linspace(0.1, 10.0, 50)
+    assert np.array_equal(sigmoid_derivative(x), sigmoid_derivative(-x))
+    assert np.array_equal(tanh_derivative(x), tanh_derivative(-x))
+    assert np.all(sigmoid_derivative(x) < 0.25) and np.all(tanh_derivative(x) < 1.0)
+    assert isinstance(sigmoid_derivative(1), float) and isinstance(tanh_derivative(1), float)

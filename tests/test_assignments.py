@@ -1,17 +1,19 @@
 """The assignments' autograder: bad student work fails per question, never the whole grading.
 
-The four proofs over every assignment (solutions full marks, no leaked solutions, the untouched
-student notebook fails kindly, the filled-in one gets full marks) run in `make test` through
-`python tools/assignments.py prove`; these tests cover the helpers and broken submissions.
+The four proofs over every assignment (no leaked solutions, "Run all" on the untouched student
+notebook raises nothing, it fails kindly, the filled-in one gets full marks) run in `make test`
+through `python tools/assignments.py prove`; these tests cover the helpers, the Colab install and
+broken submissions.
 """
 
+import re
 import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from tools.assignments import autograder_zip, fill_in, grade, solution_lines
+from tools.assignments import Case, autograder_zip, fill_in, grade, solution_lines
 from utils import grading
 from utils.grading import ASSIGNMENTS, assign, master_path
 
@@ -85,12 +87,6 @@ def test_solution_lines_are_found_and_absent_from_the_student_copy(a1):
     assert not [line for line in lines if line in code]
 
 
-def test_filled_in_notebook_gets_full_marks(a1):
-    work, built, filled = a1
-    result = grade(filled, autograder_zip(built), work)
-    assert result.total == result.max_total == 10
-
-
 def test_wrong_answer_loses_exactly_that_question(a1):
     work, built, filled = a1
     wrong = _with_answer(filled, "biases_for", "def biases_for(behaviour):\n    return (0.0, 0.0)\n",
@@ -98,6 +94,9 @@ def test_wrong_answer_loses_exactly_that_question(a1):
     result = grade(wrong, autograder_zip(built), work)
     assert result.scores == {"q1": 2, "q2": 2, "q3": 2, "q4": 2, "q5": 0}
     assert "should remember" in result.output["q5"]
+    failed = [case for case in result.cases["q5"] if not case.passed]
+    assert failed and all(case.explains_itself for case in failed)
+    assert all(case.passed for q in ("q1", "q2", "q3", "q4") for case in result.cases[q])
 
 
 def test_syntax_error_fails_only_its_question(a1):
@@ -124,3 +123,89 @@ def test_wrong_return_type_fails_with_a_message(a1):
     result = grade(wrong_type, autograder_zip(built), work)
     assert result.scores["q4"] == 0 and result.total == 8
     assert "run should return two lists" in result.output["q4"]
+
+
+def test_a_crash_inside_a_test_is_not_a_friendly_failure():
+    crash = Case("q1 - 1", passed=False, hidden=False,
+                 message="Error at line 4 in test q1:\n  got = f()\nTypeError: 'NoneType' object is not callable")
+    told = Case("q1 - 1", passed=False, hidden=False,
+                message="Error at line 5 in test q1:\n  assert x\nAssertionError: run should return two lists")
+    assert not crash.explains_itself and told.explains_itself
+
+
+def test_otter_install_adds_only_what_is_missing_and_never_touches_dependencies():
+    have = {"otter-grader": False, "fica": True, "ipylab": False, "python-frontmatter": False,
+            "python-on-whales": True}
+    command = grading.otter_install_command(installed=lambda name: have[name], python="py")
+    assert command == ["py", "-m", "pip", "install", "-q", "--no-deps",
+                       "otter-grader==7.0.0", "ipylab==1.1.0", "python-frontmatter==1.3.0"]
+    assert grading.otter_install_command(installed=lambda name: True) == []
+
+
+def test_otter_install_pins_the_four_packages_colab_lacks():
+    command = grading.otter_install_command(installed=lambda name: False, python="py")
+    assert command[:6] == ["py", "-m", "pip", "install", "-q", "--no-deps"]
+    assert sorted(command[6:]) == sorted(["otter-grader==7.0.0", "fica==0.4.1", "ipylab==1.1.0",
+                                          "python-frontmatter==1.3.0", "python-on-whales==0.81.0"])
+    assert not any(c.startswith(("--upgrade", "-U")) for c in command)
+
+
+def test_missing_dependencies_follows_installed_packages_only():
+    requires = {"otter-grader": ["fica", "wrapt"], "fica": ["Sphinx", "docutils"], "wrapt": [],
+                "sphinx": ["alabaster"]}
+    installed = {"otter-grader", "fica", "wrapt", "Sphinx"}
+    missing = grading.missing_dependencies(
+        ["otter-grader==7.0.0"], installed=lambda n: n in installed,
+        requires=lambda n: requires.get(n.lower(), []))
+    assert missing == ["alabaster", "docutils"]
+
+
+def test_missing_dependencies_of_the_local_otter_is_empty():
+    assert grading.missing_dependencies([grading.OTTER_REQUIREMENT]) == []
+
+
+def test_install_otter_runs_the_command_then_the_missing_dependencies(monkeypatch):
+    calls = []
+    monkeypatch.setattr(grading.subprocess, "run", lambda command, check: calls.append(command))
+    monkeypatch.setattr(grading, "otter_install_command", lambda extra=None: ["pip", *(extra or ["otter"])])
+    monkeypatch.setattr(grading, "missing_dependencies", lambda roots: ["newdep"])
+    grading._install_otter()
+    assert calls == [["pip", "otter"], ["pip", "newdep"]]
+
+
+def test_ready_waits_for_unwritten_functions(capsys):
+    def run(xs, p):
+        """A stub as the student copy has it."""
+        ...
+
+    def step(x):
+        return x
+
+    class Stub:
+        def forward(self, ids):
+            ...
+
+    class Written:
+        def forward(self, ids):
+            return ids
+
+    def constant(behaviour):
+        return (10.0, -10.0)
+
+    assert grading.ready(step, Written, constant)
+    assert capsys.readouterr().out == ""
+    assert not grading.ready(step, run, Stub)
+    assert "write `run`, `Stub` above first" in capsys.readouterr().out
+
+
+def test_assignments_point_at_the_repository_in_config():
+    """A fork changes `repository.url` in _config.yml; every course URL in assignments/ follows it."""
+    from tools.notebooks import repository_url
+
+    url = repository_url()
+    files = [ROOT / "assignments" / "requirements-autograder.txt", *map(master_path, ASSIGNMENTS)]
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        found = set(re.findall(r"https://github\.com/[\w.-]+/[\w.-]+?(?=[/@\s\"')]|\.git)", text))
+        others = {u for u in found if u != url and "googlecolab" not in u}
+        assert not others, f"{path.relative_to(ROOT)} points at {sorted(others)}, not {url} (_config.yml)"

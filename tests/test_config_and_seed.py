@@ -1,3 +1,5 @@
+import random
+
 import numpy as np
 import pytest
 import torch
@@ -21,13 +23,24 @@ def test_quick_mode_rejects_other_values(monkeypatch):
         quick_mode()
 
 
-def test_set_seed_makes_numpy_and_torch_repeatable():
+def test_set_seed_makes_python_numpy_and_torch_repeatable():
     rng = set_seed(3)
-    a = (rng.normal(), np.random.rand(), torch.rand(1).item())
+    a = (rng.normal(), np.random.rand(), torch.rand(1).item(), random.random())
     rng = set_seed(3)
-    assert a == (rng.normal(), np.random.rand(), torch.rand(1).item())
+    assert a == (rng.normal(), np.random.rand(), torch.rand(1).item(), random.random())
+    rng = set_seed(4)
+    assert a[0] != rng.normal() and a[1] != np.random.rand() and a[3] != random.random()
 
 
 def test_set_seed_rejects_non_int():
     with pytest.raises(TypeError, match="int"):
         set_seed(1.5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="int"):
+        set_seed(True)
+
+
+@pytest.mark.parametrize("seed", [-1, 2**32])
+def test_set_seed_rejects_seeds_numpy_cannot_take(seed):
+    with pytest.raises(ValueError, match=r"between 0 and 2\*\*32 - 1"):
+        set_seed(seed)
+    set_seed(0), set_seed(2**32 - 1)  # the two ends are fine

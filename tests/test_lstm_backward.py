@@ -25,22 +25,40 @@ def test_backward_matches_autograd(seed):
     _, _, cache = lstm_cell_forward(x, h, c, w_ih, w_hh, b_ih, b_hh)
     grads = lstm_cell_backward(dh, dc, cache, w_ih, w_hh)
 
-    tensors = {k: torch.tensor(v, requires_grad=True) for k, v in
-               {"x": x, "h": h, "c": c, "w_ih": w_ih, "w_hh": w_hh, "b_ih": b_ih, "b_hh": b_hh}.items()}
+    tensors = {
+        k: torch.tensor(v, requires_grad=True)
+        for k, v in {"x": x, "h": h, "c": c, "w_ih": w_ih, "w_hh": w_hh, "b_ih": b_ih, "b_hh": b_hh}.items()
+    }
     cell = torch.nn.LSTMCell(D, H).double()
     h_new, c_new = torch.func.functional_call(
         cell,
-        {"weight_ih": tensors["w_ih"], "weight_hh": tensors["w_hh"],
-         "bias_ih": tensors["b_ih"], "bias_hh": tensors["b_hh"]},
+        {
+            "weight_ih": tensors["w_ih"],
+            "weight_hh": tensors["w_hh"],
+            "bias_ih": tensors["b_ih"],
+            "bias_hh": tensors["b_hh"],
+        },
         (tensors["x"], (tensors["h"], tensors["c"])),
     )
     # dh and dc are the upstream gradients: L = <dh, h_new> + <dc, c_new>
     ((h_new * torch.from_numpy(dh)).sum() + (c_new * torch.from_numpy(dc)).sum()).backward()
-    expected = {"x": grads.x, "h": grads.h_prev, "c": grads.c_prev, "w_ih": grads.w_ih,
-                "w_hh": grads.w_hh, "b_ih": grads.b, "b_hh": grads.b}
+    expected = {
+        "x": grads.x,
+        "h": grads.h_prev,
+        "c": grads.c_prev,
+        "w_ih": grads.w_ih,
+        "w_hh": grads.w_hh,
+        "b_ih": grads.b,
+        "b_hh": grads.b,
+    }
     for name, mine in expected.items():
-        assert_close(torch.from_numpy(mine), tensors[name].grad, atol=1e-12, rtol=1e-10,
-                     msg=lambda m, name=name: f"d{name}: {m}")
+        assert_close(
+            torch.from_numpy(mine),
+            tensors[name].grad,
+            atol=1e-12,
+            rtol=1e-10,
+            msg=lambda m, name=name: f"d{name}: {m}",
+        )
 
 
 def test_backward_matches_finite_differences():
@@ -53,8 +71,13 @@ def test_backward_matches_finite_differences():
         return float((h_new * dh).sum() + (c_new * dc).sum())
 
     eps = 1e-6
-    for name, value, analytic in (("x", x, grads.x), ("h", h, grads.h_prev), ("c", c, grads.c_prev),
-                                  ("w_ih", w_ih, grads.w_ih), ("w_hh", w_hh, grads.w_hh)):
+    for name, value, analytic in (
+        ("x", x, grads.x),
+        ("h", h, grads.h_prev),
+        ("c", c, grads.c_prev),
+        ("w_ih", w_ih, grads.w_ih),
+        ("w_hh", w_hh, grads.w_hh),
+    ):
         numeric = np.zeros_like(value)
         for index in np.ndindex(value.shape):
             plus, minus = value.copy(), value.copy()

@@ -1,10 +1,12 @@
 """ScratchLSTM against torch.nn.LSTM with copied weights: outputs, states and every gradient."""
 
 import itertools
+import math
 
 import numpy as np
 import pytest
 import torch
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from torch.testing import assert_close
 
 from utils.lstm import ScratchLSTM, copy_from_torch, copy_to_torch, parameter_count
@@ -65,30 +67,21 @@ def assert_same(reference_results, scratch_results, dtype):
 
 
 @pytest.mark.parametrize("loop", ["fused", "naive"])
-@pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=["f32", "f64"])
-@pytest.mark.parametrize(("num_layers", "batch_first", "with_state", "seq_len", "batch"), GRID)
-def test_matches_nn_lstm(loop, dtype, num_layers, batch_first, with_state, seq_len, batch):
-    reference, scratch = make_pair(dtype, loop=loop, num_layers=num_layers, batch_first=batch_first)
-    shape = (batch, seq_len, INPUT) if batch_first else (seq_len, batch, INPUT)
-    x = torch.randn(shape, dtype=dtype)
-    hx = None
-    if with_state:
-        hx = tuple(torch.randn(num_layers, batch, HIDDEN, dtype=dtype) for _ in range(2))
-    assert_same(*run_both(reference, scratch, x, hx), dtype)
-
-
-@pytest.mark.parametrize("loop", ["fused", "naive"])
 def test_without_bias(loop):
     reference, scratch = make_pair(torch.float64, loop=loop, num_layers=2, bias=False)
     assert not any("bias" in name for name, _ in scratch.named_parameters())
-    assert_same(*run_both(reference, scratch, torch.randn(6, 3, INPUT, dtype=torch.float64), None), torch.float64)
+    assert_same(
+        *run_both(reference, scratch, torch.randn(6, 3, INPUT, dtype=torch.float64), None), torch.float64
+    )
 
 
 @pytest.mark.parametrize("num_layers", [1, 2])
 def test_bidirectional_matches_nn_lstm(num_layers):
     reference, scratch = make_pair(torch.float64, num_layers=num_layers, bidirectional=True)
     hx = tuple(torch.randn(2 * num_layers, 3, HIDDEN, dtype=torch.float64) for _ in range(2))
-    assert_same(*run_both(reference, scratch, torch.randn(9, 3, INPUT, dtype=torch.float64), hx), torch.float64)
+    assert_same(
+        *run_both(reference, scratch, torch.randn(9, 3, INPUT, dtype=torch.float64), hx), torch.float64
+    )
 
 
 def test_parameters_are_laid_out_like_nn_lstm():
@@ -122,6 +115,58 @@ def test_copy_to_torch_round_trip():
     assert_close(scratch(x)[0], reference(x)[0], **TOL[torch.float32])
 
 
+@pytest.mark.parametrize("copy", [copy_from_torch, copy_to_torch])
+def test_copy_refuses_swapped_arguments_and_keeps_the_weights(copy):
+    trained, scratch = torch.nn.LSTM(INPUT, HIDDEN), ScratchLSTM(INPUT, HIDDEN)
+    before = {name: p.detach().clone() for name, p in trained.named_parameters()}
+    scratch_before = {name: p.detach().clone() for name, p in scratch.named_parameters()}
+    with pytest.raises(TypeError, match=rf"{copy.__name__}\(scratch, lstm\) takes the ScratchLSTM first"):
+        copy(trained, scratch)
+    for name, p in trained.named_parameters():
+        assert torch.equal(p, before[name]), f"{name} of the nn.LSTM was overwritten"
+    for name, p in scratch.named_parameters():
+        assert torch.equal(p, scratch_before[name]), f"{name} of the ScratchLSTM was overwritten"
+
+
+@pytest.mark.parametrize("copy", [copy_from_torch, copy_to_torch])
+def test_copy_refuses_two_of_a_kind(copy):
+    with pytest.raises(TypeError, match="expects a ScratchLSTM and an nn.LSTM, got LSTM and LSTM"):
+        copy(torch.nn.LSTM(INPUT, HIDDEN), torch.nn.LSTM(INPUT, HIDDEN))
+    with pytest.raises(TypeError, match="got ScratchLSTM and ScratchLSTM"):
+        copy(ScratchLSTM(INPUT, HIDDEN), ScratchLSTM(INPUT, HIDDEN))
+
+
+def test_copy_from_torch_copies_every_parameter():
+    reference = torch.nn.LSTM(INPUT, HIDDEN, num_layers=2, bidirectional=True)
+    scratch = copy_from_torch(ScratchLSTM(INPUT, HIDDEN, num_layers=2, bidirectional=True), reference)
+    for name, p in reference.named_parameters():
+        assert torch.equal(getattr(scratch, name), p), name
+
+
+def test_reset_parameters_is_uniform_in_plus_minus_one_over_sqrt_hidden():
+    torch.manual_seed(0)
+    scratch = ScratchLSTM(INPUT, 16, num_layers=2, bidirectional=True)
+    values = torch.cat([p.detach().flatten() for p in scratch.parameters()])
+    bound = 1 / math.sqrt(16)
+    assert values.abs().max() <= bound
+    assert values.max() > 0.95 * bound and values.min() < -0.95 * bound  # the whole range is used
+    assert abs(values.mean()) < 0.01 and values.std() > 0.5 * bound
+
+
+def test_repr_lists_the_arguments():
+    text = repr(ScratchLSTM(3, 4, num_layers=2, dropout=0.25, bidirectional=True, batch_first=True))
+    for part in (
+        "3, 4",
+        "num_layers=2",
+        "bias=True",
+        "batch_first=True",
+        "dropout=0.25",
+        "bidirectional=True",
+        "loop='fused'",
+    ):
+        assert part in text, f"{part!r} missing from {text!r}"
+
+
 def test_copy_refuses_a_different_configuration():
     with pytest.raises(ValueError, match="num_layers"):
         copy_from_torch(ScratchLSTM(INPUT, HIDDEN, num_layers=2), torch.nn.LSTM(INPUT, HIDDEN))
@@ -144,16 +189,19 @@ def test_dropout_only_between_layers_and_only_in_training():
     reference = torch.nn.LSTM(INPUT, HIDDEN, num_layers=2, dropout=1.0)
     copy_to_torch(scratch, reference)
     assert_close(scratch.eval()(x)[0], reference.eval()(x)[0], **TOL[torch.float32])
-    # the last layer never gets dropout: a one-layer LSTM is unaffected by the setting
-    single = ScratchLSTM(INPUT, HIDDEN, dropout=1.0).train()
-    assert single(x)[0].abs().sum() > 0
+    # neither the input nor the last layer's output gets dropout: one layer ignores the setting
+    single = ScratchLSTM(INPUT, HIDDEN, dropout=1.0)
+    assert_close(single.train()(x)[0], single.eval()(x)[0], atol=0, rtol=0)
 
 
 @pytest.mark.parametrize("batch", [1, 3])
 def test_numpy_cell_matches_torch_cell(batch):
     torch.manual_seed(1)
     cell = torch.nn.LSTMCell(INPUT, HIDDEN).double()
-    x, h, c = torch.randn(batch, INPUT, dtype=torch.float64), *torch.randn(2, batch, HIDDEN, dtype=torch.float64)
+    x, h, c = (
+        torch.randn(batch, INPUT, dtype=torch.float64),
+        *torch.randn(2, batch, HIDDEN, dtype=torch.float64),
+    )
     h_ref, c_ref = cell(x, (h, c))
     weights = [p.detach().numpy() for p in (cell.weight_ih, cell.weight_hh, cell.bias_ih, cell.bias_hh)]
     h_np, c_np, _ = lstm_cell_forward(x.numpy(), h.numpy(), c.numpy(), *weights)
@@ -170,3 +218,75 @@ def test_numpy_cell_matches_scratch_lstm_first_step():
     h_np, c_np, _ = lstm_cell_forward(x[0].numpy(), zeros, zeros, *weights)
     assert_close(torch.from_numpy(h_np), h_n[0].detach(), atol=1e-12, rtol=0)
     assert_close(torch.from_numpy(c_np), c_n[0].detach(), atol=1e-12, rtol=0)
+
+
+VARLEN_T, VARLEN_LENGTHS = 7, [7, 2, 5]  # T != batch, lengths above the batch size, unsorted
+
+
+def packed_reference(reference, x, lengths, hx):
+    """nn.LSTM on packed input, unpacked to (T, B, F) with zeros at padding."""
+    packed = pack_padded_sequence(x, torch.tensor(lengths), enforce_sorted=False)
+    out, (h_n, c_n) = reference(packed, hx)
+    return pad_packed_sequence(out, total_length=x.shape[0])[0], h_n, c_n
+
+
+@pytest.mark.parametrize("loop", ["fused", "naive"])
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_lengths_match_packed_nn_lstm(loop, batch_first):
+    reference, scratch = make_pair(torch.float64, loop=loop, num_layers=2, bidirectional=True)
+    x = torch.randn(VARLEN_T, len(VARLEN_LENGTHS), INPUT, dtype=torch.float64)
+    hx = tuple(torch.randn(4, len(VARLEN_LENGTHS), HIDDEN, dtype=torch.float64) for _ in range(2))
+    expected = packed_reference(reference, x, VARLEN_LENGTHS, hx)
+    scratch.batch_first = batch_first
+    x_in = x.transpose(0, 1) if batch_first else x
+    out, (h_n, c_n) = scratch(x_in, hx, lengths=torch.tensor(VARLEN_LENGTHS))
+    out = out.transpose(0, 1) if batch_first else out
+    for mine, theirs in zip((out, h_n, c_n), expected, strict=True):
+        assert_close(mine, theirs, **TOL[torch.float64])
+
+
+@pytest.mark.parametrize("enforce_sorted", [False, True])
+def test_packed_input_gives_packed_output_like_nn_lstm(enforce_sorted):
+    reference, scratch = make_pair(torch.float64, num_layers=2, bidirectional=True)
+    lengths = sorted(VARLEN_LENGTHS, reverse=True) if enforce_sorted else VARLEN_LENGTHS
+    x = torch.randn(VARLEN_T, len(lengths), INPUT, dtype=torch.float64)
+    packed = pack_padded_sequence(x, torch.tensor(lengths), enforce_sorted=enforce_sorted)
+    (out_r, (h_r, c_r)), (out_s, (h_s, c_s)) = reference(packed), scratch(packed)
+    assert_close(out_s.data, out_r.data, **TOL[torch.float64])
+    assert torch.equal(out_s.batch_sizes, out_r.batch_sizes)
+    for mine, theirs in (
+        (out_s.sorted_indices, out_r.sorted_indices),
+        (out_s.unsorted_indices, out_r.unsorted_indices),
+    ):
+        assert (mine is None and theirs is None) or torch.equal(mine, theirs)
+    assert_close(h_s, h_r, **TOL[torch.float64])
+    assert_close(c_s, c_r, **TOL[torch.float64])
+
+
+def test_padding_after_the_end_changes_nothing():
+    """With lengths, what lies beyond each sequence's end has no effect (the mask is applied)."""
+    scratch = ScratchLSTM(INPUT, HIDDEN, bidirectional=True).double()
+    x = torch.randn(VARLEN_T, len(VARLEN_LENGTHS), INPUT, dtype=torch.float64)
+    noisy = x.clone()
+    for b, length in enumerate(VARLEN_LENGTHS):
+        noisy[length:, b] = 100.0
+    lengths = torch.tensor(VARLEN_LENGTHS)
+    (out_a, (h_a, c_a)), (out_b, (h_b, c_b)) = scratch(x, lengths=lengths), scratch(noisy, lengths=lengths)
+    assert_close(out_a, out_b, atol=0, rtol=0)
+    assert_close(h_a, h_b, atol=0, rtol=0)
+    assert_close(c_a, c_b, atol=0, rtol=0)
+    assert torch.all(out_a[2:, 1] == 0), "the output at padding steps is 0"
+
+
+# the full grid last: it is the slowest part, and every other test fails faster
+@pytest.mark.parametrize("loop", ["fused", "naive"])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64], ids=["f32", "f64"])
+@pytest.mark.parametrize(("num_layers", "batch_first", "with_state", "seq_len", "batch"), GRID)
+def test_matches_nn_lstm(loop, dtype, num_layers, batch_first, with_state, seq_len, batch):
+    reference, scratch = make_pair(dtype, loop=loop, num_layers=num_layers, batch_first=batch_first)
+    shape = (batch, seq_len, INPUT) if batch_first else (seq_len, batch, INPUT)
+    x = torch.randn(shape, dtype=dtype)
+    hx = None
+    if with_state:
+        hx = tuple(torch.randn(num_layers, batch, HIDDEN, dtype=dtype) for _ in range(2))
+    assert_same(*run_both(reference, scratch, x, hx), dtype)

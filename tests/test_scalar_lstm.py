@@ -151,3 +151,57 @@ def test_nan_or_inf_raises_value_error(bad):
 def test_params_are_keyword_only():
     with pytest.raises(TypeError):
         ScalarLSTMParams(*range(12))  # type: ignore[misc]
+
+
+def test_random_params_are_standard_normal_times_scale_from_the_given_generator():
+    rng = np.random.default_rng(5)
+    draws = np.array([list(ScalarLSTMParams.random(rng, scale=2.0).as_dict().values()) for _ in range(2000)])
+    assert abs(draws.mean()) < 0.05 and abs(draws.std() - 2.0) < 0.05
+    assert ScalarLSTMParams.random(np.random.default_rng(9)) == ScalarLSTMParams.random(np.random.default_rng(9))
+
+
+def test_each_gate_reads_its_own_weights():
+    # one non-zero weight at a time must move exactly the gate it belongs to
+    zero = dict.fromkeys(("w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8", "b1", "b2", "b3", "b4"), 0.0)
+    owner = {"w1": "f", "w2": "f", "b1": "f", "w3": "c_tilde", "w4": "c_tilde", "b2": "c_tilde",
+             "w5": "i", "w6": "i", "b3": "i", "w7": "o", "w8": "o", "b4": "o"}
+    base = gates(0.7, -0.4, ScalarLSTMParams(**zero))
+    for name, gate in owner.items():
+        moved = gates(0.7, -0.4, ScalarLSTMParams(**{**zero, name: 1.0}))
+        changed = {g for g in ("f", "i", "c_tilde", "o") if getattr(moved, g) != getattr(base, g)}
+        assert changed == {gate}, name
+
+
+@pytest.mark.parametrize("fn", [forget_gate, input_gate, output_gate])
+def test_gate_functions_check_the_memory_they_are_given(fn):
+    with pytest.raises(TypeError, match="expected c to be a real number"):
+        fn("1.0", 0.1, 0.1, params())
+    with pytest.raises(ValueError, match="expected c to be a finite number"):
+        fn(math.nan, 0.1, 0.1, params())
+    with pytest.raises(TypeError, match="expected h to be a real number"):
+        fn(0.5, 0.1, None, params())
+
+
+def test_run_checks_its_initial_states_and_starts_from_them():
+    with pytest.raises(ValueError, match="c0"):
+        run([0.1], params(), c0=math.inf)
+    with pytest.raises(TypeError, match="h0"):
+        run([0.1], params(), h0="0")
+    p = params(4)
+    assert run([0.1], p, c0=0.5, h0=-0.2).long[0] == step(0.1, 0.5, -0.2, p)[0]
+
+
+def test_from_torch_names_a_missing_tensor():
+    weights = to_torch_lstm_weights(params(1))
+    del weights["bias_hh_l0"]
+    with pytest.raises(ValueError, match=r"missing bias_hh_l0: pass the state_dict of a torch\.nn\.LSTM\(1, 1\)"):
+        from_torch_lstm_weights(weights)
+
+
+def test_from_torch_accepts_tensors_and_refuses_other_layers():
+    lstm = torch.nn.LSTM(1, 1).double()
+    from_params = from_torch_lstm_weights(dict(lstm.named_parameters()))  # tensors that require grad
+    assert from_params == from_torch_lstm_weights({k: v.numpy() for k, v in lstm.state_dict().items()})
+    two_layers = torch.nn.LSTM(1, 1, num_layers=2).state_dict()
+    with pytest.raises(ValueError, match=r"unexpected bias_hh_l1.*one-layer torch\.nn\.LSTM\(1, 1\)"):
+        from_torch_lstm_weights(two_layers)

@@ -5,19 +5,23 @@
 
 ``prove`` generates each assignment in a temporary folder and checks that
 
-1. the solutions (the autograder notebook) get full marks on every test, public and hidden;
-2. the student notebook contains no line of solution code and its tests folder no hidden test;
-3. the student notebook, run unmodified, is graded without crashing, scores nothing, and every
-   failed test says what it expected (an ``AssertionError`` with a message, not a crash);
-4. the student notebook with the answer cells filled in, graded with ``otter run`` against
-   the autograder zip, gets full marks.
+1. the student notebook contains no line of solution code and its tests folder no hidden test;
+2. the student notebook, untouched, runs top to bottom ("Run all") without an error: the demo
+   cells wait for the answers (``utils.grading.ready``) instead of crashing;
+3. the untouched student notebook is graded without crashing, scores nothing, and every failed
+   test case says what it expected (an ``AssertionError`` with a message, not a crash);
+4. the student notebook with the answer cells filled in from the solutions, graded with
+   ``otter run`` against the autograder zip (public and hidden tests), gets full marks.
+
+Grades are read from the ``GradingResults`` object that ``otter run --pickle-results`` saves,
+not from the text otter prints.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,6 +29,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import dill
+import nbclient
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,13 +42,29 @@ ANSWER_TAG = "otter_answer_cell"
 SOLUTION_TAG = "otter_assign_solution_cell"
 
 
+@dataclass(frozen=True)
+class Case:
+    """One test case of a question: whether it passed, whether it is hidden, and otter's message."""
+
+    name: str
+    passed: bool
+    hidden: bool
+    message: str
+
+    @property
+    def explains_itself(self) -> bool:
+        """A failure that ends in ``AssertionError: <what was expected>`` rather than a crash."""
+        return re.search(r"^AssertionError: \S", self.message, re.MULTILINE) is not None
+
+
 @dataclass
 class Grade:
-    """What ``otter run`` gave one notebook: points per question and each question's report."""
+    """What ``otter run`` gave one notebook: points per question and each question's test cases."""
 
     scores: dict[str, float]
     possible: dict[str, float]
-    output: dict[str, str]
+    cases: dict[str, list[Case]]
+    printed: list[str]  # what the graded notebook's cells printed, line by line
 
     @property
     def total(self) -> float:
@@ -51,6 +73,11 @@ class Grade:
     @property
     def max_total(self) -> float:
         return sum(self.possible.values())
+
+    @property
+    def output(self) -> dict[str, str]:
+        """Per question, the messages of its failed test cases."""
+        return {q: "\n".join(c.message for c in cases if not c.passed) for q, cases in self.cases.items()}
 
 
 def autograder_zip(built: Path) -> Path:
@@ -61,23 +88,45 @@ def autograder_zip(built: Path) -> Path:
 
 
 def grade(notebook: Path, autograder: Path, workdir: Path) -> Grade:
-    """Grade a notebook with ``otter run`` (no container) and read its results.json."""
+    """Grade a notebook with ``otter run`` (no container) and read the results object it saves."""
     out = Path(tempfile.mkdtemp(dir=workdir, prefix="run-"))
-    command = [sys.executable, "-m", "otter", "run", "--no-logo", "-a", str(autograder),
-               "-o", str(out), str(notebook)]
-    result = subprocess.run(command, capture_output=True, text=True)
-    results = out / "results.json"
-    if result.returncode != 0 or not results.is_file():
+    command = [sys.executable, "-m", "otter", "run", "--no-logo", "--pickle-results",
+               "-a", str(autograder.resolve()), "-o", str(out), str(notebook.resolve())]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=out)
+    pickled = out / "results.pkl"
+    if result.returncode != 0 or not pickled.is_file():
         raise RuntimeError(
             f"otter run crashed on {notebook}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
         )
-    tests = json.loads(results.read_text(encoding="utf-8"))["tests"]
-    questions = [t for t in tests if t.get("max_score") is not None]
+    with pickled.open("rb") as handle:
+        results = dill.load(handle)
+    if getattr(results, "_catastrophic_error", None) is not None:
+        raise RuntimeError(f"otter could not grade {notebook}: {results._catastrophic_error}")
+    questions = results.results  # question name -> otter TestFile
     return Grade(
-        scores={t["name"]: float(t["score"]) for t in questions},
-        possible={t["name"]: float(t["max_score"]) for t in questions},
-        output={t["name"]: t.get("output", "") for t in questions},
+        scores={q: float(t.score) for q, t in questions.items()},
+        possible={q: float(t.possible) for q, t in questions.items()},
+        cases={q: [Case(r.test_case.name, bool(r.passed), bool(r.test_case.hidden), r.message or "")
+                   for r in t.test_case_results] for q, t in questions.items()},
+        printed=[line for cell in (results.notebook.cells if results.notebook else [])
+                 for output in cell.get("outputs", []) if output.get("output_type") == "stream"
+                 for line in output.get("text", "").splitlines()],
     )
+
+
+def run_all(notebook: Path, *, timeout: int = 900) -> list[str]:
+    """Execute a notebook top to bottom in its folder ("Run all"); the cells that raised, if any."""
+    nb = nbformat.read(notebook, as_version=4)
+    client = nbclient.NotebookClient(nb, timeout=timeout, allow_errors=True,
+                                     resources={"metadata": {"path": str(notebook.parent)}})
+    client.execute()
+    failures = []
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            if output.output_type == "error":
+                first_line = cell.source.splitlines()[0] if cell.source else ""
+                failures.append(f"cell {index} ({first_line!r}): {output.ename}: {output.evalue}")
+    return failures
 
 
 def solution_lines(master: Path) -> list[str]:
@@ -117,10 +166,6 @@ def fill_in(student: Path, autograder_notebook: Path, destination: Path) -> Path
     return destination
 
 
-def _failed_cases(output: str) -> list[str]:
-    return re.split(r"\n\s*\w+ - \d+ result:", output)[1:]
-
-
 def prove(name: str, workdir: Path) -> list[str]:
     """Run the four proofs for one assignment; return the problems found (empty when all hold)."""
     problems: list[str] = []
@@ -129,19 +174,7 @@ def prove(name: str, workdir: Path) -> list[str]:
     student = built / "student" / f"{name}.ipynb"
     solutions = built / "autograder" / f"{name}.ipynb"
 
-    # 1. the solutions pass every test, public and hidden
-    start = time.perf_counter()
-    solved = grade(solutions, autograder, workdir)
-    seconds = time.perf_counter() - start
-    for question, score in solved.scores.items():
-        if score != solved.possible[question]:
-            problems.append(f"{name}: the solutions lose points on {question}:\n{solved.output[question]}")
-    all_tests = (built / "autograder" / "tests").glob("*.py")
-    hidden = sum(test.read_text().count("hidden=True") for test in all_tests)
-    if hidden == 0:
-        problems.append(f"{name}: no hidden tests")
-
-    # 2. no solution code in what students get
+    # 1. no solution code and no hidden test in what students get, and hidden tests exist
     student_code = "\n".join(
         cell.source for cell in nbformat.read(student, as_version=4).cells if cell.cell_type == "code"
     )
@@ -153,26 +186,42 @@ def prove(name: str, workdir: Path) -> list[str]:
         if "hidden=True" in test.read_text():
             problems.append(f"{name}: the student's {test.name} contains a hidden test")
 
-    # 3. the unmodified student notebook: graded, zero, friendly failures
+    # 2. "Run all" on the untouched student notebook: no cell raises
+    for failure in run_all(student):
+        problems.append(f"{name}: the untouched student notebook crashes on Run all, {failure}")
+
+    # 3. the untouched student notebook: graded, zero, every failure says what was expected
     untouched = grade(student, autograder, workdir)
     if untouched.total != 0:
         problems.append(f"{name}: the unmodified student notebook scores {untouched.total}, expected 0")
-    for question, output in untouched.output.items():
-        cases = _failed_cases(output)
-        unfriendly = [c for c in cases if "Test case failed" in c and "AssertionError:" not in c]
-        if not cases or unfriendly:
+    for question, cases in untouched.cases.items():
+        failed = [case for case in cases if not case.passed]
+        unfriendly = [case for case in failed if not case.explains_itself]
+        if not failed or unfriendly:
             problems.append(f"{name}: {question} fails without a message saying what was expected:\n"
-                            + (unfriendly[0] if unfriendly else output))
+                            + (unfriendly[0].message if unfriendly else "no test case failed"))
 
-    # 4. the filled-in student notebook, graded against the autograder zip: full marks
+    # 4. the filled-in student notebook, graded against the autograder zip: full marks on every
+    #    test, public and hidden (this also proves the solutions right: they are the answers)
     filled = fill_in(student, solutions, workdir / f"{name}-filled.ipynb")
+    start = time.perf_counter()
     complete = grade(filled, autograder, workdir)
+    seconds = time.perf_counter() - start
+    hidden = sum(case.hidden for cases in complete.cases.values() for case in cases)
+    if hidden == 0:
+        problems.append(f"{name}: no hidden tests")
+    for question, cases in complete.cases.items():
+        for case in cases:
+            if not case.passed:
+                problems.append(f"{name}: the filled-in copy fails {question} {case.name}:\n{case.message}")
     if complete.total != complete.max_total:
         problems.append(f"{name}: the filled-in student copy scores {complete.total}/{complete.max_total}")
 
-    print(f"{name}: solutions {solved.total:g}/{solved.max_total:g} "
-          f"({hidden} hidden test cases, {seconds:.0f} s); "
-          f"student untouched {untouched.total:g}; filled in {complete.total:g}/{complete.max_total:g}; "
+    for line in complete.printed:  # the measured results behind thresholds (A3's accuracy)
+        if re.search(r"accuracy|trained in", line):
+            print(f"{name}, filled in: {line.strip()}")
+    print(f"{name}: untouched scores {untouched.total:g}; filled in {complete.total:g}/"
+          f"{complete.max_total:g} ({hidden} hidden test cases, graded in {seconds:.0f} s); "
           f"{'OK' if not problems else 'FAILED'}")
     return problems
 
@@ -190,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "assign":
         for name in args.names:
             destination = ROOT / "assignments" / "dist" / name
-            subprocess.run(["rm", "-rf", str(destination)], check=True)
+            shutil.rmtree(destination, ignore_errors=True)
             assign(name, destination, run_tests=True)
             print(f"{name}: {destination / 'student'} (give to students), "
                   f"{autograder_zip(destination).relative_to(ROOT)} (grade with `otter run` or Gradescope)")

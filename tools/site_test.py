@@ -31,7 +31,9 @@ from tools.notebooks import repository_url  # noqa: E402
 
 SCREENSHOTS = {
     "landing": "book/intro",
+    "chapter03": "notebooks/03_scalar_gates",
     "chapter05": "notebooks/05_vectorized_cell",
+    "chapter09": "notebooks/09_variable_length",
     "chapter12": "notebooks/12_imdb_glove_bilstm",
 }
 COLAB = "https://colab.research.google.com/github/"

@@ -31,9 +31,16 @@ def sigmoid(x: ArrayOrFloat) -> ArrayOrFloat:
 
 
 def sigmoid_derivative(x: ArrayOrFloat) -> ArrayOrFloat:
-    """d sigmoid / dx = sigmoid(x) * (1 - sigmoid(x)), at most 0.25 (at x = 0)."""
-    s = sigmoid(x)
-    return s * (1.0 - s)
+    """d sigmoid / dx = sigmoid(x) * (1 - sigmoid(x)), at most 0.25 (at x = 0).
+
+    Computed as sigmoid(x) * sigmoid(-x) = e^{-|x|} / (1 + e^{-|x|})^2, which keeps full
+    relative precision in the tails. The textbook s * (1 - s) cancels: for x >= 37,
+    sigmoid(x) rounds to 1.0 in float64 and 1 - s is exactly 0 (chapter 2).
+    """
+    x = check_real_array(x)
+    z = np.exp(-np.abs(np.asarray(x)))  # in (0, 1], never overflows
+    # sigma'(x) = z / (1 + z)^2 with z = e^{-|x|}
+    return _as_output(z / (1.0 + z) ** 2, x)
 
 
 def tanh(x: ArrayOrFloat) -> ArrayOrFloat:
@@ -43,6 +50,12 @@ def tanh(x: ArrayOrFloat) -> ArrayOrFloat:
 
 
 def tanh_derivative(x: ArrayOrFloat) -> ArrayOrFloat:
-    """d tanh / dx = 1 - tanh(x)^2, at most 1 (at x = 0)."""
-    t = tanh(x)
-    return 1.0 - t * t
+    """d tanh / dx = 1 - tanh(x)^2 = 1 / cosh(x)^2, at most 1 (at x = 0).
+
+    Computed as 4 z / (1 + z)^2 with z = e^{-2|x|} (that is, 4 sigmoid'(2x)), which keeps full
+    relative precision in the tails, where 1 - tanh(x)^2 cancels to 0 (|x| >= 19 in float64).
+    """
+    x = check_real_array(x)
+    z = np.exp(-2.0 * np.abs(np.asarray(x)))  # in (0, 1], never overflows
+    # tanh'(x) = 4 z / (1 + z)^2 with z = e^{-2|x|}
+    return _as_output(4.0 * z / (1.0 + z) ** 2, x)

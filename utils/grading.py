@@ -9,18 +9,38 @@ after which ``grader.check("q1")`` runs the public tests of question 1. The test
 ``tests/`` folder that ``make assignments`` writes next to the student notebook. On Google
 Colab, where a student opens the notebook on its own, the first call installs otter-grader and
 builds the public tests from the course copy that the setup cell fetched.
+
+The install leaves Colab's own packages as they are: otter-grader and the few of its
+dependencies that Colab lacks are installed with ``--no-deps`` (a plain ``pip install
+otter-grader`` upgrades Colab's ipywidgets 7 to 8 and downgrades its wrapt). ``make
+colab-check`` compares Colab's package list before and after grading.
+
+Demo cells in the student notebooks run only once the functions they call are written
+(``ready``), so that "Run all" on an unanswered notebook reaches every check.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import dis
+import importlib
+import importlib.metadata as metadata
+import re
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
+
+from packaging.requirements import Requirement
 
 ASSIGNMENTS = ("a1_gates", "a2_vectorized_cell", "a3_sentiment")
 OTTER_REQUIREMENT = "otter-grader==7.0.0"
+# otter-grader 7.0.0's dependencies that Colab lacks, at versions that grade all three
+# assignments; everything else otter needs (ipywidgets, wrapt, nbconvert, ...) Colab has.
+OTTER_MISSING_ON_COLAB = (
+    "fica==0.4.1", "ipylab==1.1.0", "python-frontmatter==1.3.0", "python-on-whales==0.81.0",
+)
 COURSE_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -50,12 +70,118 @@ def assign(name: str, destination: Path, *, run_tests: bool = False, root: Path 
     return destination
 
 
+def _requirement_name(requirement: str) -> str:
+    """``python-on-whales`` from ``python-on-whales==0.81.0`` or ``pydantic (>=2)``."""
+    match = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement.strip())
+    if not match:
+        raise ValueError(f"not a requirement: {requirement!r}")
+    return match.group(0)
+
+
+def _is_installed(name: str) -> bool:
+    try:
+        metadata.distribution(name)
+    except metadata.PackageNotFoundError:
+        return False
+    return True
+
+
+def _required_names(name: str) -> list[str]:
+    """What an installed distribution requires here (no extras, markers such as
+    ``sys_platform == 'win32'`` evaluated); [] when it is not installed."""
+    try:
+        requires = metadata.distribution(name).requires or []
+    except metadata.PackageNotFoundError:
+        return []
+    needed = []
+    for line in requires:
+        requirement = Requirement(line)
+        if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+            needed.append(requirement.name)
+    return needed
+
+
+def otter_install_command(
+    requirements: Iterable[str] = (OTTER_REQUIREMENT, *OTTER_MISSING_ON_COLAB),
+    *,
+    installed: Callable[[str], bool] = _is_installed,
+    python: str = sys.executable,
+) -> list[str]:
+    """The pip command that installs those of ``requirements`` not installed yet ([] if none).
+
+    ``--no-deps``: pip must not upgrade or downgrade a package that is already there.
+    """
+    missing = [r for r in requirements if not installed(_requirement_name(r))]
+    if not missing:
+        return []
+    return [python, "-m", "pip", "install", "-q", "--no-deps", *missing]
+
+
+def missing_dependencies(
+    roots: Iterable[str],
+    *,
+    installed: Callable[[str], bool] = _is_installed,
+    requires: Callable[[str], list[str]] = _required_names,
+) -> list[str]:
+    """The names that ``roots`` need, directly or through each other, and that are not installed."""
+    missing: list[str] = []
+    seen: set[str] = set()
+    todo = [_requirement_name(r) for r in roots]
+    while todo:
+        name = todo.pop()
+        key = re.sub(r"[-_.]+", "-", name).lower()
+        if key in seen:
+            continue
+        seen.add(key)
+        if installed(name):
+            todo.extend(requires(name))
+        else:
+            missing.append(name)
+    return sorted(missing)
+
+
 def _install_otter() -> None:
-    if importlib.util.find_spec("otter") is None:
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", OTTER_REQUIREMENT], check=True)
+    """Install otter-grader for this kernel, adding packages and never changing one that is there."""
+    command = otter_install_command()
+    if command:
+        subprocess.run(command, check=True)
+    # A later Colab may lack a dependency that today's has: add it, still without touching others.
+    extra = missing_dependencies([OTTER_REQUIREMENT])
+    if extra:
+        subprocess.run(otter_install_command(extra), check=True)
+    importlib.invalidate_caches()
 
 
-def grader(name: str, *, tests_dir: str | Path = "tests"):
+_EMPTY_BODY = {"RESUME", "NOP", "LOAD_CONST", "RETURN_CONST", "RETURN_VALUE", "CACHE"}
+
+
+def _is_stub(function: Any) -> bool:
+    """True for a function (or a class's ``forward``) whose body is only ``...`` or a docstring."""
+    if isinstance(function, type):  # a class: its forward (an nn.Module) or its own __init__
+        function = getattr(function, "forward", None) or vars(function).get("__init__")
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return False
+    return all(  # nothing but "return None" (a constant other than None is an answer)
+        op.opname in _EMPTY_BODY and (op.opname not in ("LOAD_CONST", "RETURN_CONST") or op.argval is None)
+        for op in dis.get_instructions(code)
+    )
+
+
+def ready(*functions: Any) -> bool:
+    """True when every function is written; otherwise print which are still ``...`` and say so.
+
+    A demo cell guards itself with ``if ready(run):`` so that "Run all" on a notebook with
+    unanswered questions prints a hint instead of crashing before the checks.
+    """
+    stubs = [getattr(f, "__name__", repr(f)) for f in functions if _is_stub(f)]
+    if stubs:
+        names = ", ".join(f"`{name}`" for name in stubs)
+        print(f"Skipped: write {names} above first, run that cell, then run this one again.")
+    return not stubs
+
+
+def grader(name: str, *, tests_dir: str | Path = "tests") -> Any:
     """The otter ``Notebook`` that runs this assignment's public tests (``grader.check("q1")``)."""
     master_path(name)  # a clear error for an unknown name
     on_colab = "google.colab" in sys.modules

@@ -3,7 +3,8 @@ bidirectional in chapter 8, variable lengths in chapter 9).
 
 ``ScratchLSTM`` has exactly the parameters of ``torch.nn.LSTM`` (same names, shapes and gate
 order i, f, g, o), takes the same arguments and returns the same ``output, (h_n, c_n)``, so
-weights can be copied between the two and the results compared to the last bit.
+weights can be copied between the two and the results compared: they agree to float rounding
+(about 1e-6 in float32), not bit for bit, because the sums are done in another order.
 
 Two time loops are kept because chapter 5 compares them:
 
@@ -57,14 +58,19 @@ def naive_loop(
     b_hi, b_hf, b_hg, b_ho = (zeros if b_hh is None else b_hh).chunk(4)
     outputs = []
     for t, x_t in enumerate(x):  # x_t: (B, D)
-        # i = sigmoid(x W_ii^T + b_ii + h W_hi^T + b_hi), and likewise for f, g (tanh), o
-        i = torch.sigmoid(x_t @ w_ii.T + b_ii + h @ w_hi.T + b_hi)
+        # i = sigmoid(x_t W_ii^T + b_ii + h_{t-1} W_hi^T + b_hi)
+        i = torch.sigmoid(x_t @ w_ii.T + b_ii + h @ w_hi.T + b_hi)  # (B, H)
+        # f = sigmoid(x_t W_if^T + b_if + h_{t-1} W_hf^T + b_hf)
         f = torch.sigmoid(x_t @ w_if.T + b_if + h @ w_hf.T + b_hf)
+        # g = tanh(x_t W_ig^T + b_ig + h_{t-1} W_hg^T + b_hg)
         g = torch.tanh(x_t @ w_ig.T + b_ig + h @ w_hg.T + b_hg)
+        # o = sigmoid(x_t W_io^T + b_io + h_{t-1} W_ho^T + b_ho)
         o = torch.sigmoid(x_t @ w_io.T + b_io + h @ w_ho.T + b_ho)
-        # c = f * c_prev + i * g ;  h = o * tanh(c)
+        # c_t = f * c_{t-1} + i * g
         c_new = f * c + i * g
-        h, c, out = _advance(h, c, o * torch.tanh(c_new), c_new, None if mask is None else mask[t])
+        # h_t = o * tanh(c_t)
+        h_new = o * torch.tanh(c_new)
+        h, c, out = _advance(h, c, h_new, c_new, None if mask is None else mask[t])
         outputs.append(out)
     return torch.stack(outputs), (h, c)
 
@@ -81,28 +87,27 @@ def fused_loop(
 ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
     """All four gates in one product per step; the input part for every step computed up front.
 
-    ``mask`` as in :func:`naive_loop`.
+    x: (T, B, D); h, c: (B, H); w_ih: (4H, D); w_hh: (4H, H); ``mask`` as in :func:`naive_loop`.
     """
-    hidden = h.shape[1]
-    # x W_ih^T + b_ih + b_hh for all T steps at once: the only part that does not depend on h
+    # x_t W_ih^T + b_ih + b_hh for all T steps at once: the only part that does not need h
     x_proj = x @ w_ih.T  # (T, B, 4H)
     if b_ih is not None:
+        assert b_hh is not None, "expected both biases or neither, as nn.LSTM has"
         x_proj = x_proj + (b_ih + b_hh)
     w_hh_t = w_hh.T  # (H, 4H)
     outputs = []
     for t, x_proj_t in enumerate(x_proj):  # x_proj_t: (B, 4H)
-        gates = torch.addmm(x_proj_t, h, w_hh_t)  # (B, 4H) = x_proj_t + h W_hh^T
-        sig = torch.sigmoid(gates)  # i, f and o in one call (the g block is computed and unused)
-        i, f, o = sig[:, :hidden], sig[:, hidden : 2 * hidden], sig[:, 3 * hidden :]
-        g = torch.tanh(gates[:, 2 * hidden : 3 * hidden])
-        if mask is None:
-            c = torch.addcmul(f * c, i, g)  # f * c_prev + i * g
-            h = o * torch.tanh(c)
-            outputs.append(h)
-        else:
-            c_new = torch.addcmul(f * c, i, g)
-            h, c, out = _advance(h, c, o * torch.tanh(c_new), c_new, mask[t])
-            outputs.append(out)
+        # gates = x_t W_ih^T + b_ih + b_hh + h_{t-1} W_hh^T
+        gates = torch.addmm(x_proj_t, h, w_hh_t)  # (B, 4H)
+        # i, f, g, o: the four (B, H) blocks, in PyTorch's order
+        i, f, g, o = gates.chunk(4, dim=1)
+        i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+        # c_t = f * c_{t-1} + i * g
+        c_new = torch.addcmul(f * c, i, g)
+        # h_t = o * tanh(c_t)
+        h_new = o * torch.tanh(c_new)
+        h, c, out = _advance(h, c, h_new, c_new, None if mask is None else mask[t])
+        outputs.append(out)
     return torch.stack(outputs), (h, c)
 
 
@@ -153,7 +158,10 @@ class ScratchLSTM(nn.Module):
             for suffix in self._suffixes():
                 name = f"l{layer}{suffix}"
                 four_h = 4 * hidden_size
-                shapes = {"weight_ih": (four_h, layer_input), "weight_hh": (four_h, hidden_size)}
+                shapes: dict[str, tuple[int, ...]] = {
+                    "weight_ih": (four_h, layer_input),
+                    "weight_hh": (four_h, hidden_size),
+                }
                 if bias:
                     shapes |= {"bias_ih": (four_h,), "bias_hh": (four_h,)}
                 for kind, shape in shapes.items():
@@ -207,40 +215,53 @@ class ScratchLSTM(nn.Module):
             (num_layers * num_directions, batch, hidden_size), in the input's batch order.
         """
         packed = x if isinstance(x, PackedSequence) else None
+        x, lengths = self._time_major(x, lengths, enforce_sorted=enforce_sorted)  # x: (T, B, D)
+        h0, c0 = self._initial_state(x, hx)
+        output, states = self._run_layers(x, h0, c0, lengths)  # output: (T, B, dirs * H)
         if packed is not None:
+            assert lengths is not None  # pad_packed_sequence always returns them
+            return self._repack(output, lengths, packed), states
+        return (output.transpose(0, 1) if self.batch_first else output), states
+
+    def _time_major(
+        self, x: Tensor | PackedSequence, lengths: Tensor | None, *, enforce_sorted: bool
+    ) -> tuple[Tensor, Tensor | None]:
+        """Checked input as (T, B, D) and checked lengths (B,) or None."""
+        if isinstance(x, PackedSequence):
             if lengths is not None:
                 raise ValueError("pass either a PackedSequence or lengths, not both")
-            x, lengths = pad_packed_sequence(packed)  # (T, B, D) in the original batch order
+            x, lengths = pad_packed_sequence(x)  # (T, B, D) in the original batch order
             self._check_input(x, time_major=True)
-        else:
-            self._check_input(x)
-            if self.batch_first:
-                x = x.transpose(0, 1)  # (T, B, D)
-            if lengths is not None:
-                lengths = check_lengths(
-                    lengths, batch=x.shape[1], max_len=x.shape[0], enforce_sorted=enforce_sorted
-                )
+            return x, lengths
+        self._check_input(x)
+        if self.batch_first:
+            x = x.transpose(0, 1)  # (T, B, D)
+        if lengths is not None:
+            lengths = check_lengths(
+                lengths, batch=x.shape[1], max_len=x.shape[0], enforce_sorted=enforce_sorted
+            )
+        return x, lengths
+
+    def _run_layers(
+        self, x: Tensor, h0: Tensor, c0: Tensor, lengths: Tensor | None
+    ) -> tuple[Tensor, tuple[Tensor, Tensor]]:
+        """Every layer and direction over x (T, B, D); returns the last layer's output and (h_n, c_n)."""
         mask = None if lengths is None else padding_mask(lengths, x.shape[0]).T.unsqueeze(-1).to(x.device)
-        h0, c0 = self._initial_state(x, hx)
         run = LOOPS[self.loop]
         layer_input, h_n, c_n = x, [], []
         for layer in range(self.num_layers):
+            if layer > 0 and self.training:  # dropout between layers, never after the last one
+                layer_input = nn.functional.dropout(layer_input, p=self.dropout, training=True)
             outputs = []
             for direction in range(self.num_directions):
-                index = layer * self.num_directions + direction
+                index = layer * self.num_directions + direction  # the row of h_n and c_n
                 sequence = layer_input if direction == 0 else self._reverse(layer_input, lengths)
                 out, (h, c) = run(sequence, h0[index], c0[index], *self.layer_weights(layer, direction), mask)
                 outputs.append(out if direction == 0 else self._reverse(out, lengths))
                 h_n.append(h)
                 c_n.append(c)
-            layer_input = torch.cat(outputs, dim=2) if self.bidirectional else outputs[0]  # (T, B, dirs*H)
-            if self.dropout > 0 and self.training and layer < self.num_layers - 1:
-                layer_input = nn.functional.dropout(layer_input, p=self.dropout, training=True)
-        states = (torch.stack(h_n), torch.stack(c_n))
-        if packed is not None:
-            return self._repack(layer_input, lengths, packed), states
-        output = layer_input.transpose(0, 1) if self.batch_first else layer_input
-        return output, states
+            layer_input = torch.cat(outputs, dim=2)  # (T, B, dirs * H)
+        return layer_input, (torch.stack(h_n), torch.stack(c_n))
 
     @staticmethod
     def _reverse(x: Tensor, lengths: Tensor | None) -> Tensor:
@@ -252,7 +273,7 @@ class ScratchLSTM(nn.Module):
         """Pack (T, B, F) the way ``like`` was packed (same batch sizes and index order)."""
         if like.sorted_indices is not None:
             output, lengths = output[:, like.sorted_indices], lengths[like.sorted_indices.cpu()]
-        data = pack_padded_sequence(output, lengths, enforce_sorted=True).data
+        data = pack_padded_sequence(output, lengths).data  # lengths are sorted here
         return PackedSequence(data, like.batch_sizes, like.sorted_indices, like.unsorted_indices)
 
     def _check_input(self, x: Tensor, *, time_major: bool = False) -> None:
@@ -286,7 +307,7 @@ class ScratchLSTM(nn.Module):
             return zeros, zeros
         if not isinstance(hx, tuple | list) or len(hx) != 2:
             raise ValueError(f"expected hx to be a tuple (h0, c0) of tensors of shape {shape}")
-        for name, state in zip(("h0", "c0"), hx, strict=True):
+        for name, state in (("h0", hx[0]), ("c0", hx[1])):
             if not isinstance(state, Tensor) or tuple(state.shape) != shape:
                 got = tuple(state.shape) if isinstance(state, Tensor) else type(state).__name__
                 raise ValueError(
@@ -321,8 +342,19 @@ def parameter_count(
     return total
 
 
-def _check_same_config(scratch: ScratchLSTM, lstm: nn.LSTM) -> None:
-    if getattr(lstm, "proj_size", 0):
+def _check_pair(scratch: object, lstm: object, function: str) -> None:
+    """Refuse swapped or wrong arguments before any weight is overwritten."""
+    if isinstance(scratch, nn.LSTM) and isinstance(lstm, ScratchLSTM):
+        raise TypeError(
+            f"{function}(scratch, lstm) takes the ScratchLSTM first and the nn.LSTM second; "
+            f"got an nn.LSTM first and a ScratchLSTM second. Swap them: {function}(scratch, lstm)"
+        )
+    if not isinstance(scratch, ScratchLSTM) or not isinstance(lstm, nn.LSTM):
+        raise TypeError(
+            f"{function}(scratch, lstm) expects a ScratchLSTM and an nn.LSTM, "
+            f"got {type(scratch).__name__} and {type(lstm).__name__}"
+        )
+    if lstm.proj_size:
         raise ValueError("ScratchLSTM has no projection; use an nn.LSTM with proj_size=0")
     for attr in ("input_size", "hidden_size", "num_layers", "bias", "bidirectional"):
         if getattr(scratch, attr) != getattr(lstm, attr):
@@ -334,8 +366,12 @@ def _check_same_config(scratch: ScratchLSTM, lstm: nn.LSTM) -> None:
 
 @torch.no_grad()
 def copy_from_torch(scratch: ScratchLSTM, lstm: nn.LSTM) -> ScratchLSTM:
-    """Copy every parameter of ``lstm`` into ``scratch`` (same names, same shapes). Returns scratch."""
-    _check_same_config(scratch, lstm)
+    """Copy every parameter of ``lstm`` (the source) into ``scratch`` (the target). Returns scratch.
+
+    The ScratchLSTM always comes first, as in :func:`copy_to_torch`; swapped arguments raise
+    ``TypeError`` instead of overwriting the nn.LSTM's (perhaps trained) weights.
+    """
+    _check_pair(scratch, lstm, "copy_from_torch")
     for name, parameter in scratch.named_parameters():
         parameter.copy_(getattr(lstm, name))
     return scratch
@@ -343,8 +379,11 @@ def copy_from_torch(scratch: ScratchLSTM, lstm: nn.LSTM) -> ScratchLSTM:
 
 @torch.no_grad()
 def copy_to_torch(scratch: ScratchLSTM, lstm: nn.LSTM) -> nn.LSTM:
-    """Copy every parameter of ``scratch`` into ``lstm``. Returns lstm."""
-    _check_same_config(scratch, lstm)
+    """Copy every parameter of ``scratch`` (the source) into ``lstm`` (the target). Returns lstm.
+
+    Swapped arguments raise ``TypeError`` instead of overwriting the ScratchLSTM's weights.
+    """
+    _check_pair(scratch, lstm, "copy_to_torch")
     for name, parameter in scratch.named_parameters():
         getattr(lstm, name).copy_(parameter)
     return lstm

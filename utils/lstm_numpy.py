@@ -12,6 +12,7 @@ Gates are fused in PyTorch's order i, f, g, o: one weight matrix ``w_ih`` of sha
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -45,7 +46,17 @@ class CellGrads:
     b: np.ndarray  # (4H,)  the same for b_ih and b_hh, since only their sum matters
 
 
-def _check_shapes(x, h_prev, c_prev, w_ih, w_hh) -> None:
+class CellStep(NamedTuple):
+    """The result of one forward step: ``h, c, cache = lstm_cell_forward(...)``."""
+
+    h: np.ndarray  # (batch, H)
+    c: np.ndarray  # (batch, H)
+    cache: CellCache
+
+
+def _check_shapes(
+    x: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray
+) -> None:
     four_h, d = w_ih.shape
     if four_h % 4:
         raise ValueError(f"expected w_ih of shape (4H, D), got {w_ih.shape}: 4H is not a multiple of 4")
@@ -68,16 +79,25 @@ def lstm_cell_forward(
     w_hh: np.ndarray,
     b_ih: np.ndarray,
     b_hh: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, CellCache]:
-    """One LSTM step for a batch. Returns ``(h, c, cache)``, h and c of shape (batch, H)."""
+) -> CellStep:
+    """One LSTM step for a batch. x: (batch, D); h_prev, c_prev: (batch, H); w_ih: (4H, D);
+    w_hh: (4H, H); b_ih, b_hh: (4H,). Returns ``CellStep(h, c, cache)``, h and c (batch, H)."""
     _check_shapes(x, h_prev, c_prev, w_ih, w_hh)
+    # gates = x W_ih^T + b_ih + h_prev W_hh^T + b_hh
     gates = x @ w_ih.T + b_ih + h_prev @ w_hh.T + b_hh  # (batch, 4H)
-    i, f, g, o = np.split(gates, 4, axis=1)  # each (batch, H)
-    i, f, g, o = sigmoid(i), sigmoid(f), np.tanh(g), sigmoid(o)
+    # i, f, g, o: the four (batch, H) blocks, in PyTorch's order
+    a_i, a_f, a_g, a_o = np.split(gates, 4, axis=1)
+    i, f, g, o = _sigmoid(a_i), _sigmoid(a_f), np.tanh(a_g), _sigmoid(a_o)
+    # c = f * c_prev + i * g
     c = f * c_prev + i * g  # (batch, H)
+    # h = o * tanh(c)
     tanh_c = np.tanh(c)
     h = o * tanh_c  # (batch, H)
-    return h, c, CellCache(x, h_prev, c_prev, i, f, g, o, c, tanh_c)
+    return CellStep(h, c, CellCache(x, h_prev, c_prev, i, f, g, o, c, tanh_c))
+
+
+def _sigmoid(a: np.ndarray) -> np.ndarray:
+    return np.asarray(sigmoid(a))
 
 
 def lstm_cell_backward(

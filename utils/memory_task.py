@@ -1,54 +1,83 @@
-"""The "remember the first input" task of chapter 4 (``04_scalar_lstm``).
+"""The "remember the first input" task of chapter 4 (``04_scalar_lstm``), and chapter 6's sign task.
 
-A sequence starts with a number drawn uniformly from [-1, 1], followed by zeros. At every
-step the model must output that first number. A model that has forgotten it can do no
-better than predicting 0, a mean squared error of 1/3 (the variance of U(-1, 1)).
+A sequence starts with a number x_1 drawn uniformly from [-1, 1], followed by zeros. At every
+step the model must output x_1. Two errors frame every result:
+
+* forgetting x_1 and predicting 0 costs a mean squared error of 1/3 (the variance of U(-1, 1));
+* keeping only one bit of x_1, its sign, and predicting E[x_1 | sign] = +-1/2 costs 1/12. No
+  memory of one bit can do better (the best two-level quantiser of U(-1, 1) splits at 0), so an
+  error below 1/12 proves that the model keeps more than one bit of x_1.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import torch
 from torch import Tensor, nn
 
 BASELINE_MSE = 1.0 / 3.0  # variance of U(-1, 1): the error of always predicting 0
+SIGN_BASELINE_MSE = 1.0 / 12.0  # a perfect one-bit memory: keep sign(x_1), predict +-1/2
+KINDS = {"lstm": nn.LSTM, "rnn": nn.RNN, "gru": nn.GRU}
 
 
 def first_input_batch(batch_size: int, seq_len: int, *, generator: torch.Generator) -> tuple[Tensor, Tensor]:
-    """Return inputs (seq_len, batch, 1), zero after the first step, and targets (batch,)."""
+    """Return inputs (seq_len, batch, 1), zero after the first step, and targets x_1 (batch,)."""
     if seq_len < 1 or batch_size < 1:
         raise ValueError(f"expected seq_len >= 1 and batch_size >= 1, got {seq_len}, {batch_size}")
     first = torch.rand(batch_size, generator=generator, dtype=torch.float64) * 2 - 1
-    x = torch.zeros(seq_len, batch_size, 1, dtype=torch.float64)
+    return inputs_from_first(first, seq_len), first
+
+
+def inputs_from_first(first: Tensor, seq_len: int) -> Tensor:
+    """The task's inputs for given first values x_1 (batch,): (seq_len, batch, 1), zeros after step 1."""
+    if first.dim() != 1 or seq_len < 1:
+        raise ValueError(
+            f"expected first of shape (batch,) and seq_len >= 1, got {tuple(first.shape)}, {seq_len}"
+        )
+    x = torch.zeros(seq_len, len(first), 1, dtype=torch.float64)
     x[0, :, 0] = first
-    return x, first
+    return x
 
 
 class MemoryModel(nn.Module):
-    """A recurrent layer (``nn.LSTM`` or ``nn.RNN``, one input feature, ``hidden_size`` units,
-    one by default as in chapter 4) and a linear read-out, in float64.
+    """A recurrent layer (``nn.LSTM``, ``nn.RNN`` or ``nn.GRU``; one input feature, ``hidden_size``
+    units, one by default as in chapter 4) and a linear read-out, in ``dtype`` (float64 by default).
 
-    ``forget_bias`` sets the LSTM's forget-gate bias (chapter 6 explains why a positive
-    value helps); it is ignored for the RNN.
+    ``forget_bias`` sets the LSTM's forget-gate bias (chapter 6 explains why a positive value
+    helps); it is ignored by the other kinds. ``feedback=False`` fixes the recurrent weights
+    (``weight_hh_l0``, the U of chapter 4) at zero: the gates then read only the input x_t, never
+    the layer's own previous output h_{t-1}.
     """
 
-    def __init__(self, kind: str, *, hidden_size: int = 1, forget_bias: float = 0.0) -> None:
+    def __init__(
+        self,
+        kind: str,
+        *,
+        hidden_size: int = 1,
+        forget_bias: float = 0.0,
+        feedback: bool = True,
+        dtype: torch.dtype = torch.float64,
+    ) -> None:
         super().__init__()
-        if kind not in ("lstm", "rnn"):
-            raise ValueError(f"expected kind 'lstm' or 'rnn', got {kind!r}")
+        if kind not in KINDS:
+            raise ValueError(f"expected kind 'lstm', 'rnn' or 'gru', got {kind!r}")
         self.kind = kind
-        self.recurrent = (nn.LSTM if kind == "lstm" else nn.RNN)(1, hidden_size).double()
-        self.readout = nn.Linear(hidden_size, 1).double()
-        if kind == "lstm":
-            forget = slice(hidden_size, 2 * hidden_size)  # gate order i, f, g, o: the second block
-            with torch.no_grad():
+        self.recurrent = KINDS[kind](1, hidden_size).to(dtype)
+        self.readout = nn.Linear(hidden_size, 1).to(dtype)
+        with torch.no_grad():
+            if kind == "lstm":
+                forget = slice(hidden_size, 2 * hidden_size)  # gate order i, f, g, o: the second block
                 self.recurrent.bias_ih_l0[forget] = forget_bias
                 self.recurrent.bias_hh_l0[forget] = 0.0
+            if not feedback:
+                self.recurrent.weight_hh_l0.zero_()
+                self.recurrent.weight_hh_l0.requires_grad_(False)
 
     def forward(self, x: Tensor) -> Tensor:
         """x: (seq_len, batch, 1) -> prediction at every step (seq_len, batch)."""
-        states, _ = self.recurrent(x)  # (seq_len, batch, hidden_size)
+        states, _ = self.recurrent(x.to(self.readout.weight.dtype))  # (seq_len, batch, hidden_size)
         return self.readout(states).squeeze(-1)
 
 
@@ -57,6 +86,7 @@ class MemoryRun:
     model: MemoryModel
     losses: list[float]  # training loss per step
     final_mse: float  # test MSE at the last step of the sequence
+    seconds_per_step: float  # wall-clock time of one training step
 
 
 def train_memory_task(
@@ -70,33 +100,78 @@ def train_memory_task(
     batch_size: int = 32,
     lr: float = 0.01,
     every_step: bool = True,
+    feedback: bool = True,
+    clip_norm: float | None = None,
+    dtype: torch.dtype = torch.float64,
 ) -> MemoryRun:
     """Train a :class:`MemoryModel` with Adam on the mean squared error.
 
     With ``every_step`` (chapter 4) the error counts at every step, so short distances teach
     the model first; without it only the last step counts, the harder setting of chapter 6.
+    ``clip_norm`` clips the gradient norm before each update (``benchmarks/memory_models.py``).
     """
+    if clip_norm is not None and not clip_norm > 0:
+        raise ValueError(f"expected clip_norm > 0 (or None for no clipping), got {clip_norm}")
     torch.manual_seed(seed)
     data = torch.Generator().manual_seed(10_000 + seed)
-    model = MemoryModel(kind, hidden_size=hidden_size, forget_bias=forget_bias)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    model = MemoryModel(
+        kind, hidden_size=hidden_size, forget_bias=forget_bias, feedback=feedback, dtype=dtype
+    )
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.Adam(trainable, lr=lr)
     losses = []
+    start = time.perf_counter()
     for _ in range(steps):
         x, first = first_input_batch(batch_size, seq_len, generator=data)
         predictions = model(x) if every_step else model(x)[-1:]  # (seq_len or 1, batch)
-        loss = nn.functional.mse_loss(predictions, first.expand(len(predictions), -1))
+        # L = mean over steps and sequences of (y_t - x_1)^2
+        loss = nn.functional.mse_loss(predictions, first.to(dtype).expand(len(predictions), -1))
         optimizer.zero_grad()
         loss.backward()
+        if clip_norm is not None:
+            nn.utils.clip_grad_norm_(trainable, clip_norm)
         optimizer.step()
         losses.append(loss.item())
-    return MemoryRun(model, losses, mse_by_step(model, seq_len=seq_len, seed=seed)[-1].item())
+    seconds = (time.perf_counter() - start) / max(steps, 1)
+    return MemoryRun(model, losses, mse_by_step(model, seq_len=seq_len, seed=seed)[-1].item(), seconds)
 
 
 @torch.no_grad()
 def mse_by_step(model: MemoryModel, *, seq_len: int, seed: int, batch_size: int = 2000) -> Tensor:
     """Test error of the prediction at every step, on fresh sequences: (seq_len,)."""
     x, first = first_input_batch(batch_size, seq_len, generator=torch.Generator().manual_seed(seed))
-    return ((model(x) - first) ** 2).mean(dim=1)
+    return ((model(x).double() - first) ** 2).mean(dim=1)
+
+
+@torch.no_grad()
+def last_step_predictions(model: MemoryModel, first: Tensor, *, seq_len: int) -> Tensor:
+    """What the model outputs at step ``seq_len`` for each first value x_1 (batch,): (batch,).
+
+    Plotted against x_1 this shows what the model keeps: a straight line for the number itself,
+    two flat levels for one bit.
+    """
+    return model(inputs_from_first(first, seq_len))[-1].double()
+
+
+def two_level_share(first: Tensor, predictions: Tensor) -> float:
+    """Share of the variance of ``predictions`` (batch,) that the best two-valued step function of
+    ``first`` (batch,) explains: 1.0 when the model outputs one value below a threshold of x_1 and
+    another above it (one bit), 0.75 for predictions proportional to evenly spread x_1.
+    """
+    if first.shape != predictions.shape or first.dim() != 1 or len(first) < 2:
+        raise ValueError(
+            f"expected two tensors of the same shape (batch,), batch >= 2, got "
+            f"{tuple(first.shape)} and {tuple(predictions.shape)}"
+        )
+    y = predictions.double()[first.argsort()]  # predictions in the order of x_1
+    y = y - y.mean()  # centred, so that the sums below do not cancel
+    n, total = len(y), (y**2).sum()
+    if total == 0:
+        return 1.0
+    left = torch.arange(1, n, dtype=torch.float64)  # size of the group below each split
+    # between-group sum of squares of a split after k values: S_k^2 n / (k (n - k)), S_k = sum of the first k
+    between = y.cumsum(0)[:-1] ** 2 * n / (left * (n - left))
+    return min((between.max() / total).item(), 1.0)
 
 
 def sign_batch(batch_size: int, seq_len: int, *, generator: torch.Generator) -> tuple[Tensor, Tensor]:
@@ -133,8 +208,8 @@ def train_sign_task(
     lstm, readout = nn.LSTM(1, hidden_size), nn.Linear(hidden_size, 1)
     forget = slice(hidden_size, 2 * hidden_size)
     with torch.no_grad():
-        lstm.bias_ih_l0[forget] = forget_bias
-        lstm.bias_hh_l0[forget] = 0.0
+        lstm.get_parameter("bias_ih_l0")[forget] = forget_bias
+        lstm.get_parameter("bias_hh_l0")[forget] = 0.0
     optimizer = torch.optim.Adam([*lstm.parameters(), *readout.parameters()], lr=lr)
     for _ in range(steps):
         x, labels = sign_batch(batch_size, seq_len, generator=data)

@@ -1,19 +1,30 @@
 """Sentiment classifiers built on ``nn.LSTM`` (chapters 9, 11 and 12).
 
 ``LSTMClassifier`` is the model of the IMDB chapter: embedding -> (bidirectional) LSTM ->
-the last layer's final states -> dropout -> one logit. With ``packed=True`` it packs the batch
-so every sequence's final state is taken at its own last token; with ``packed=False`` it runs
-over the padding as the classic tutorial does (chapter 9 measures the difference).
+the last layer's final states -> dropout -> one logit. ``ClassifierConfig.strategy`` says how
+the LSTM reads a right-padded batch (chapter 9 measures all three):
+
+- ``"exact"`` (default): :func:`~utils.varlen.exact_lstm`, every sequence's final states taken
+  at its own last token, the same results as packing at the speed of padded input;
+- ``"packed"``: ``pack_padded_sequence``, the same results, slow on a CPU;
+- ``"padded"``: the LSTM reads the padding too, as the classic tutorial does, so the final
+  states come after the padding steps.
+
+All three use the same plain ``nn.LSTM``, so one ``state_dict`` loads into any of them.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import torch
 from torch import Tensor, nn
 
 from utils.sequences import pack
+from utils.varlen import exact_lstm
+
+STRATEGIES = ("exact", "packed", "padded")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -27,7 +38,7 @@ class ClassifierConfig:
     bidirectional: bool = True
     dropout: float = 0.5  # between LSTM layers and before the output layer
     pad_id: int = 0
-    packed: bool = True
+    strategy: str = "exact"  # how the LSTM reads padded batches: one of STRATEGIES
 
     def __post_init__(self) -> None:
         for name in ("vocab_size", "embed_dim", "hidden_size", "num_layers"):
@@ -38,8 +49,12 @@ class ClassifierConfig:
             raise ValueError(f"expected pad_id in [0, vocab_size), got {self.pad_id}")
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError(f"expected dropout in [0, 1), got {self.dropout}")
+        if self.strategy not in STRATEGIES:
+            raise ValueError(
+                f"expected strategy to be one of {', '.join(map(repr, STRATEGIES))}, got {self.strategy!r}"
+            )
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -62,17 +77,28 @@ class LSTMClassifier(nn.Module):
         self.dropout = nn.Dropout(c.dropout)
         self.output = nn.Linear(c.hidden_size * (2 if c.bidirectional else 1), 1)
 
+    def final_states(self, embedded: Tensor, lengths: Tensor | None) -> Tensor:
+        """embedded (B, T, E) -> h_n (num_layers * directions, B, H), read as ``strategy`` says."""
+        strategy = self.config.strategy
+        if strategy == "padded":
+            _, (h_n, _) = self.lstm(embedded)  # final states after the padding, as in the source
+            return h_n
+        if lengths is None:
+            raise ValueError(
+                f"strategy {strategy!r} needs the lengths: call model(tokens, lengths), "
+                "or build the model with strategy='padded' to read the padding"
+            )
+        if strategy == "packed":
+            _, (h_n, _) = self.lstm(pack(embedded, lengths, batch_first=True))
+            return h_n
+        return exact_lstm(self.lstm, embedded, lengths).h_n
+
     def forward(self, tokens: Tensor, lengths: Tensor | None = None) -> Tensor:
         if tokens.dim() != 2:
             raise ValueError(f"expected tokens of shape (batch, seq_len), got {tuple(tokens.shape)}")
         embedded = self.embedding(tokens)  # (B, T, E)
-        if self.config.packed:
-            if lengths is None:
-                raise ValueError("this model packs its input: pass lengths (or build it with packed=False)")
-            _, (h_n, _) = self.lstm(pack(embedded, lengths, batch_first=True))
-        else:
-            _, (h_n, _) = self.lstm(embedded)  # final states after the padding, as in the source
-        # h_n: (num_layers * dirs, B, H); the last layer's forward and backward summaries
+        h_n = self.final_states(embedded, lengths)  # (num_layers * dirs, B, H)
+        # the last layer's forward (h_n[-2]) and backward (h_n[-1]) summaries
         summary = torch.cat([h_n[-2], h_n[-1]], dim=1) if self.config.bidirectional else h_n[-1]
         return self.output(self.dropout(summary)).squeeze(-1)  # (B,)
 

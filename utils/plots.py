@@ -6,7 +6,9 @@ are fixed here so a forget gate is the same colour in every chapter.
 
 from __future__ import annotations
 
-import matplotlib as mpl
+from typing import Any
+
+import matplotlib.style
 from matplotlib.axes import Axes
 
 COLORS: dict[str, str] = {
@@ -18,9 +20,15 @@ COLORS: dict[str, str] = {
     "short": "#e6ab02",  # hidden state h (short-term memory)
     "rnn": "#666666",
     "lstm": "#1f78b4",
+    # Aliases and extra parts used by utils.diagrams (chapter 1 on).
+    "cell": "#1f78b4",  # c_t, same as "long"
+    "hidden": "#e6ab02",  # h_t, same as "short"
+    "data": "#4d4d4d",  # inputs x_t, tokens, ids
+    "gradient": "#b2182b",  # backward paths (dashed in diagrams)
+    "pad": "#d9d9d9",  # padding positions
 }
 
-_STYLE: dict[str, object] = {
+_STYLE: dict[str, Any] = {
     "figure.figsize": (7.0, 3.6),
     "figure.dpi": 100,
     "savefig.dpi": 100,
@@ -40,7 +48,7 @@ _STYLE: dict[str, object] = {
 
 def use_style() -> None:
     """Apply the book's matplotlib style (call once per notebook)."""
-    mpl.rcParams.update(_STYLE)
+    matplotlib.style.use(_STYLE)
 
 
 def label(ax: Axes, *, title: str, xlabel: str, ylabel: str, legend: bool = False) -> Axes:

@@ -40,6 +40,10 @@ def simple_rnn(
             f"expected w_hh ({hidden}, {hidden}) and w_xh ({hidden}, {x.shape[2]}), "
             f"got {tuple(w_hh.shape)} and {tuple(w_xh.shape)}"
         )
+    if h0 is not None and h0.shape != (x.shape[1], hidden):
+        raise ValueError(
+            f"expected h0 of shape (batch, hidden) = {(x.shape[1], hidden)}, got {tuple(h0.shape)}"
+        )
     h = x.new_zeros(x.shape[1], hidden) if h0 is None else h0
     states = []
     for x_t in x:  # x_t: (batch, input_size)

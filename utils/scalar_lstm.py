@@ -12,8 +12,9 @@ In the standard notation (chapter 4) these are f, c~ (PyTorch's g), i and o.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, fields
+from typing import Any
 
 import numpy as np
 
@@ -82,11 +83,11 @@ class History:
 def gates(x: float, h: float, p: ScalarLSTMParams) -> Gates:
     """Evaluate the four gates for input ``x`` and previous short-term memory ``h``."""
     x, h = check_real(x, "x"), check_real(h, "h")
-    return Gates(
-        f=sigmoid(p.w1 * x + p.w2 * h + p.b1),
-        i=sigmoid(p.w5 * x + p.w6 * h + p.b3),
-        c_tilde=tanh(p.w3 * x + p.w4 * h + p.b2),
-        o=sigmoid(p.w7 * x + p.w8 * h + p.b4),
+    return Gates(  # float() because the activations also accept arrays
+        f=float(sigmoid(p.w1 * x + p.w2 * h + p.b1)),
+        i=float(sigmoid(p.w5 * x + p.w6 * h + p.b3)),
+        c_tilde=float(tanh(p.w3 * x + p.w4 * h + p.b2)),
+        o=float(sigmoid(p.w7 * x + p.w8 * h + p.b4)),
     )
 
 
@@ -109,7 +110,7 @@ def input_gate(c: float, x: float, h: float, p: ScalarLSTMParams) -> float:
 def output_gate(c: float, x: float, h: float, p: ScalarLSTMParams) -> float:
     """New short-term memory from the (updated) long-term one: tanh(c) * sigmoid(w7*x + w8*h + b4)."""
     c = check_real(c, "c")
-    return tanh(c) * gates(x, h, p).o
+    return float(tanh(c)) * gates(x, h, p).o
 
 
 def step(x: float, c: float, h: float, p: ScalarLSTMParams) -> tuple[float, float]:
@@ -156,14 +157,25 @@ def to_torch_lstm_weights(p: ScalarLSTMParams) -> dict[str, np.ndarray]:
     }
 
 
-def from_torch_lstm_weights(weights: dict[str, np.ndarray]) -> ScalarLSTMParams:
-    """Inverse of :func:`to_torch_lstm_weights`; the two PyTorch biases are added."""
+def from_torch_lstm_weights(weights: Mapping[str, Any]) -> ScalarLSTMParams:
+    """Inverse of :func:`to_torch_lstm_weights`; the two PyTorch biases are added.
+
+    ``weights`` is the ``state_dict()`` of a one-layer ``torch.nn.LSTM(1, 1)``: NumPy arrays or
+    tensors (tensors that require grad are detached first).
+    """
     shapes = {"weight_ih_l0": (4, 1), "weight_hh_l0": (4, 1), "bias_ih_l0": (4,), "bias_hh_l0": (4,)}
+    extra = sorted(set(weights) - set(shapes))
+    if extra:
+        raise ValueError(
+            f"unexpected {', '.join(extra)}: pass the state_dict of a one-layer torch.nn.LSTM(1, 1)"
+        )
     arrays = {}
     for name, shape in shapes.items():
         if name not in weights:
             raise ValueError(f"missing {name}: pass the state_dict of a torch.nn.LSTM(1, 1)")
-        arrays[name] = np.asarray(weights[name], dtype=np.float64)
+        value = weights[name]
+        value = value.detach().cpu().numpy() if hasattr(value, "detach") else value
+        arrays[name] = np.asarray(value, dtype=np.float64)
         if arrays[name].shape != shape:
             raise ValueError(
                 f"expected {name} of shape {shape} (an nn.LSTM(1, 1)), got {arrays[name].shape}"

@@ -16,6 +16,8 @@ def set_seed(seed: int) -> np.random.Generator:
     """
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"expected seed to be an int, got {type(seed).__name__}")
+    if not 0 <= seed < 2**32:
+        raise ValueError(f"expected a seed between 0 and 2**32 - 1 (what NumPy accepts), got {seed}")
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)

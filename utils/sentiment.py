@@ -1,28 +1,131 @@
-"""The sentiment experiments of chapter 11 and ``benchmarks/sentiment_accuracy.py``, in one place
-so that the chapter and the benchmark train exactly the same models on exactly the same split."""
+"""The sentiment experiments of chapters 11 and 12 and ``benchmarks/sentiment_accuracy.py``, in one
+place, so that the chapters and the benchmark train the same models on the same split; and the
+statistics that compare two classifiers on one test set (McNemar's exact test, a paired bootstrap,
+mean and standard deviation over seeds)."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from dataclasses import dataclass
+import math
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
+import numpy as np
 import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
-from utils.data import Corpus
-from utils.embeddings import embedding_matrix, load_glove_or_offline
+from utils.data import Corpus, Split
+from utils.embeddings import Glove, embedding_matrix
 from utils.models import CharSeedModel, ClassifierConfig, LSTMClassifier
 from utils.sequences import BucketBatchSampler, collate_padded
 from utils.text import TextDataset, Vocab, char_tokenize, word_tokenize
-from utils.training import History, evaluate, fit
+from utils.training import TrainingHistory, evaluate, fit
 
 FIXED_CHARS = 200  # the source pads or truncates every tweet to 200 characters
+MAX_WORDS = 500  # chapter 12 keeps a text's first 500 tokens
+WORD_BATCH = 30  # chapter 12's batch size, the source's
 
 
-@dataclass
-class Loaders:
+# ---------------------------------------------------------------------------------------------
+# Comparing two classifiers on the same test set
+
+
+class McNemar(NamedTuple):
+    """``a_only``: test examples only classifier A gets right; ``b_only``: only B; ``p_value``:
+    the exact two-sided binomial p-value of "A and B are equally accurate"."""
+
+    a_only: int
+    b_only: int
+    p_value: float
+
+
+def _paired_correct(
+    pred_a: Sequence[int], pred_b: Sequence[int], labels: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    a, b, y = (np.asarray(v).astype(int).ravel() for v in (pred_a, pred_b, labels))
+    if not (len(a) == len(b) == len(y)) or len(y) == 0:
+        raise ValueError(
+            f"expected predictions and labels for the same non-empty test set, got lengths "
+            f"{len(a)}, {len(b)} and {len(y)}"
+        )
+    return a == y, b == y
+
+
+def mcnemar(pred_a: Sequence[int], pred_b: Sequence[int], labels: Sequence[int]) -> McNemar:
+    """McNemar's exact test on the examples where exactly one classifier is right.
+
+    pred_a, pred_b, labels: (n,) 0/1. With b = #(A right, B wrong), c = #(A wrong, B right) and
+    n = b + c, under "equally accurate" b ~ Binomial(n, 1/2):
+
+        p = min(1, 2 * sum_{k <= min(b, c)} C(n, k) / 2^n)
+    """
+    right_a, right_b = _paired_correct(pred_a, pred_b, labels)
+    b, c = int(np.sum(right_a & ~right_b)), int(np.sum(~right_a & right_b))
+    n = b + c
+    # p = 2 * P(X <= min(b, c)), X ~ Binomial(n, 1/2), capped at 1
+    tail = sum(math.comb(n, k) for k in range(min(b, c) + 1)) / 2**n
+    return McNemar(b, c, min(1.0, 2 * tail))
+
+
+class Interval(NamedTuple):
+    """``estimate`` and its ``low``-``high`` interval at ``level`` (e.g. 0.95)."""
+
+    estimate: float
+    low: float
+    high: float
+    level: float
+
+
+def paired_bootstrap(
+    pred_a: Sequence[int],
+    pred_b: Sequence[int],
+    labels: Sequence[int],
+    *,
+    samples: int = 10_000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> Interval:
+    """Accuracy of A minus accuracy of B, with a percentile interval from resampling the test
+    examples with replacement (both classifiers see the same resampled examples)."""
+    if samples < 100 or not 0 < level < 1:
+        raise ValueError(f"expected samples >= 100 and 0 < level < 1, got {samples} and {level}")
+    right_a, right_b = _paired_correct(pred_a, pred_b, labels)
+    # d_i = 1{A right on i} - 1{B right on i};  difference = mean(d)
+    d = right_a.astype(np.float64) - right_b.astype(np.float64)  # (n,)
+    rng = np.random.default_rng(seed)
+    means = np.empty(samples)
+    for start in range(0, samples, 1000):  # resample in blocks to bound memory
+        rows = min(1000, samples - start)
+        means[start : start + rows] = d[rng.integers(0, len(d), size=(rows, len(d)))].mean(axis=1)
+    low, high = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
+    return Interval(float(d.mean()), float(low), float(high), level)
+
+
+class MeanSD(NamedTuple):
+    """Mean and sample standard deviation (n - 1 in the denominator) over ``n`` runs."""
+
+    mean: float
+    sd: float
+    n: int
+
+    def __str__(self) -> str:
+        return f"{self.mean:.4f} ± {self.sd:.4f} (n={self.n})"
+
+
+def mean_sd(values: Sequence[float]) -> MeanSD:
+    """values: (n,) accuracies of n seeds -> mean and sample standard deviation (0 for n = 1)."""
+    array = np.asarray(values, dtype=np.float64)
+    if array.ndim != 1 or len(array) == 0:
+        raise ValueError(f"expected a non-empty list of numbers, got shape {array.shape}")
+    return MeanSD(float(array.mean()), float(array.std(ddof=1)) if len(array) > 1 else 0.0, len(array))
+
+
+# ---------------------------------------------------------------------------------------------
+# Loaders, training, test predictions
+
+
+class Loaders(NamedTuple):
     train: DataLoader
     valid: DataLoader
     test: DataLoader
@@ -39,13 +142,17 @@ def make_loaders(
     limit: int | None = None,
     seed: int = 0,
 ) -> Loaders:
-    """Train/valid/test loaders. ``fixed_length``: pad every batch to ``max_len`` in random order
-    (the source's setup); otherwise bucketed batches padded to their own longest text."""
+    """Train/valid/test loaders of (tokens (B, T), lengths (B,), labels (B,)) batches.
+
+    ``fixed_length``: batches in random order, every text padded to ``max_len`` (the source's
+    setup); otherwise bucketed batches (``BucketBatchSampler``) padded to their own longest text.
+    The training order depends on ``seed``; validation and test batches are the same every time.
+    """
     collate = functools.partial(
         collate_padded, pad_value=vocab.pad_id, pad_to=max_len if fixed_length else None
     )
 
-    def loader(split, shuffle: bool) -> DataLoader:
+    def loader(split: Split, shuffle: bool) -> DataLoader:
         data = TextDataset(split.texts[:limit], split.labels[:limit], vocab, tokenize, max_len=max_len)
         if fixed_length:
             generator = torch.Generator().manual_seed(seed)
@@ -58,8 +165,31 @@ def make_loaders(
     return Loaders(loader(corpus.train, True), loader(corpus.valid, False), loader(corpus.test, False))
 
 
-def char_vocab(corpus: Corpus) -> Vocab:
-    return Vocab.build(char_tokenize(text) for text in corpus.train.texts)
+@torch.no_grad()
+def predictions_in_order(model: nn.Module, loader: DataLoader) -> np.ndarray:
+    """0/1 predictions (logit > 0) for every example of an unshuffled ``loader``, in dataset order,
+    computed on exactly the batches ``evaluate`` sees. Returns (len(loader.dataset),)."""
+    was_training = model.training
+    model.eval()
+    device = next(model.parameters()).device
+    predictions = np.full(len(loader.dataset), -1)  # type: ignore[arg-type]
+    for indices, (tokens, lengths, _) in zip(loader.batch_sampler, loader, strict=True):  # type: ignore[arg-type]
+        logits = model(tokens.to(device), lengths)  # (B,)
+        predictions[list(indices)] = (logits > 0).long().cpu().numpy()
+    model.train(was_training)
+    if (predictions < 0).any():
+        raise ValueError("the loader did not visit every example once: use an unshuffled loader")
+    return predictions
+
+
+class Run(NamedTuple):
+    """One trained model: its history (best validation epoch kept), the test accuracy measured
+    once, its 0/1 test predictions in the corpus's test order, and the model itself."""
+
+    history: TrainingHistory
+    test_accuracy: float
+    test_predictions: np.ndarray  # (n_test,)
+    model: nn.Module
 
 
 def train_and_test(
@@ -71,26 +201,46 @@ def train_and_test(
     patience: int | None = None,
     seed: int = 0,
     progress: bool = True,
-) -> tuple[History, float]:
-    """``fit`` on train (best epoch chosen on valid), then the test accuracy, measured once."""
+) -> Run:
+    """``fit`` on train (best epoch chosen on valid), then the test set, once."""
     torch.manual_seed(seed)
     history = fit(
         model, loaders.train, loaders.valid, epochs=epochs, lr=lr, patience=patience, progress=progress
     )
-    return history, evaluate(model, loaders.test)[1]
+    test = evaluate(model, loaders.test)
+    predictions = predictions_in_order(model, loaders.test)
+    return Run(history, test.accuracy, predictions, model)
 
 
-def seed_char_experiment(corpus: Corpus, *, epochs: int, limit: int | None = None, progress: bool = True):
+# ---------------------------------------------------------------------------------------------
+# Chapter 11: characters
+
+
+def char_vocab(corpus: Corpus) -> Vocab:
+    return Vocab.build(char_tokenize(text) for text in corpus.train.texts)
+
+
+def seed_char_experiment(
+    corpus: Corpus, *, epochs: int, limit: int | None = None, seed: int = 0, progress: bool = True
+) -> Run:
     """The source's model: characters padded to 200, LSTM(16, 1), output at the last step, batch 32."""
     vocab = char_vocab(corpus)
     loaders = make_loaders(
-        corpus, vocab, char_tokenize, max_len=FIXED_CHARS, batch_size=32, fixed_length=True, limit=limit
+        corpus,
+        vocab,
+        char_tokenize,
+        max_len=FIXED_CHARS,
+        batch_size=32,
+        fixed_length=True,
+        limit=limit,
+        seed=seed,
     )
-    torch.manual_seed(0)
-    return train_and_test(CharSeedModel(len(vocab)), loaders, epochs=epochs, progress=progress)
+    torch.manual_seed(seed)
+    return train_and_test(CharSeedModel(len(vocab)), loaders, epochs=epochs, seed=seed, progress=progress)
 
 
-def char_config(vocab: Vocab, *, hidden_size: int, bidirectional: bool, packed: bool) -> ClassifierConfig:
+def char_config(vocab: Vocab, *, hidden_size: int, bidirectional: bool, strategy: str) -> ClassifierConfig:
+    """A one-layer character classifier: Embedding(len(vocab), 16) -> LSTM(16, hidden_size)."""
     return ClassifierConfig(
         vocab_size=len(vocab),
         embed_dim=16,
@@ -99,7 +249,7 @@ def char_config(vocab: Vocab, *, hidden_size: int, bidirectional: bool, packed: 
         bidirectional=bidirectional,
         dropout=0.0,
         pad_id=vocab.pad_id,
-        packed=packed,
+        strategy=strategy,
     )
 
 
@@ -108,44 +258,82 @@ def char_experiment(
     *,
     hidden_size: int,
     bidirectional: bool,
-    packed: bool,
+    strategy: str,
+    bucketed: bool,
     epochs: int,
     limit: int | None = None,
+    seed: int = 0,
     progress: bool = True,
-):
-    """An improved character model: ``hidden_size`` units, optionally bidirectional and packed."""
+) -> Run:
+    """An improved character model. ``bucketed``: length-bucketed batches padded to their longest
+    tweet (else the source's random batches padded to 200); ``strategy``: how the LSTM reads the
+    padding ("padded": final state after it; "exact" or "packed": at each tweet's last character)."""
     vocab = char_vocab(corpus)
     loaders = make_loaders(
-        corpus, vocab, char_tokenize, max_len=FIXED_CHARS, batch_size=32, fixed_length=not packed, limit=limit
+        corpus,
+        vocab,
+        char_tokenize,
+        max_len=FIXED_CHARS,
+        batch_size=32,
+        fixed_length=not bucketed,
+        limit=limit,
+        seed=seed,
     )
-    torch.manual_seed(0)
-    model = LSTMClassifier(
-        char_config(vocab, hidden_size=hidden_size, bidirectional=bidirectional, packed=packed)
+    torch.manual_seed(seed)
+    config = char_config(vocab, hidden_size=hidden_size, bidirectional=bidirectional, strategy=strategy)
+    return train_and_test(LSTMClassifier(config), loaders, epochs=epochs, seed=seed, progress=progress)
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapter 12: words and GloVe
+
+
+def word_vocab(corpus: Corpus, *, limit: int | None = None) -> Vocab:
+    """Chapter 12's vocabulary: the 10,000 most frequent training words, plus <pad> and <unk>."""
+    return Vocab.build((word_tokenize(t) for t in corpus.train.texts[:limit]), max_size=10_000)
+
+
+def glove_bilstm_config(
+    vocab: Vocab, glove: Glove, *, hidden_size: int = 256, strategy: str = "exact"
+) -> ClassifierConfig:
+    """Chapter 12's model: GloVe-sized embedding, 2-layer BiLSTM(hidden_size), dropout 0.5."""
+    return ClassifierConfig(
+        vocab_size=len(vocab),
+        embed_dim=glove.dim,
+        hidden_size=hidden_size,
+        num_layers=2,
+        bidirectional=True,
+        dropout=0.5,
+        pad_id=vocab.pad_id,
+        strategy=strategy,
     )
-    return train_and_test(model, loaders, epochs=epochs, progress=progress)
 
 
 def glove_bilstm_experiment(
-    corpus: Corpus, *, epochs: int, hidden_size: int = 256, limit: int | None = None, progress: bool = True
-):
-    """Chapter 12's model and protocol: words, 10,000-word vocabulary, GloVe, 2-layer BiLSTM(256),
-    batch 30, the best validation epoch kept, early stopping after 3 epochs without improvement."""
-    vocab = Vocab.build((word_tokenize(t) for t in corpus.train.texts[:limit]), max_size=10_000)
-    glove = load_glove_or_offline(100)
+    corpus: Corpus,
+    glove: Glove,
+    *,
+    epochs: int,
+    patience: int | None = 3,
+    hidden_size: int = 256,
+    strategy: str = "exact",
+    limit: int | None = None,
+    seed: int = 0,
+    device: torch.device | None = None,
+    progress: bool = True,
+) -> Run:
+    """Chapter 12's model and protocol, for one ``seed`` (initial weights, batch order, dropout):
+    10,000-word vocabulary, ``glove`` copied into the embedding (unknown words random), texts cut
+    at 500 tokens, bucketed batches of 30, the best validation epoch kept."""
+    vocab = word_vocab(corpus, limit=limit)
     matrix, _ = embedding_matrix(vocab, glove)
-    loaders = make_loaders(corpus, vocab, word_tokenize, max_len=500, batch_size=30, limit=limit)
-    torch.manual_seed(0)
-    model = LSTMClassifier(
-        ClassifierConfig(
-            vocab_size=len(vocab),
-            embed_dim=glove.dim,
-            hidden_size=hidden_size,
-            num_layers=2,
-            bidirectional=True,
-            dropout=0.5,
-            pad_id=vocab.pad_id,
-        )
+    loaders = make_loaders(
+        corpus, vocab, word_tokenize, max_len=MAX_WORDS, batch_size=WORD_BATCH, limit=limit, seed=seed
     )
+    torch.manual_seed(seed)
+    model = LSTMClassifier(glove_bilstm_config(vocab, glove, hidden_size=hidden_size, strategy=strategy))
     with torch.no_grad():
         model.embedding.weight.copy_(torch.from_numpy(matrix))
-    return train_and_test(model, loaders, epochs=epochs, patience=3, progress=progress)
+    if device is not None:
+        model.to(device)
+    return train_and_test(model, loaders, epochs=epochs, patience=patience, seed=seed, progress=progress)

@@ -4,12 +4,25 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
 
 import torch
 from torch import Tensor
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
 from torch.utils.data import Sampler
+
+
+def _as_int_lengths(lengths: Tensor | Sequence[int]) -> Tensor:
+    """lengths as a 1-D integer tensor, or ``ValueError`` (floats, bools, matrices)."""
+    lengths = torch.as_tensor(lengths)
+    integer = not (lengths.is_floating_point() or lengths.is_complex() or lengths.dtype is torch.bool)
+    if lengths.dim() != 1 or not integer:
+        raise ValueError(
+            f"expected lengths to be a 1-D tensor of ints, got shape {tuple(lengths.shape)} "
+            f"and dtype {lengths.dtype}"
+        )
+    return lengths
 
 
 def check_lengths(
@@ -20,13 +33,7 @@ def check_lengths(
     Raises ``ValueError`` naming the fix for: a count that differs from the batch, a length
     below 1, a length above the padded size, or (with ``enforce_sorted``) unsorted lengths.
     """
-    lengths = torch.as_tensor(lengths).to("cpu")
-    if lengths.dim() != 1 or lengths.is_floating_point() or lengths.dtype == torch.bool:
-        raise ValueError(
-            f"expected lengths to be a 1-D tensor of ints, got shape {tuple(lengths.shape)} "
-            f"and dtype {lengths.dtype}"
-        )
-    lengths = lengths.long()
+    lengths = _as_int_lengths(lengths).to("cpu").long()
     if lengths.numel() != batch:
         raise ValueError(
             f"expected one length per sequence ({batch}), got {lengths.numel()}; "
@@ -50,10 +57,23 @@ def check_lengths(
     return lengths
 
 
-def padding_mask(lengths: Tensor, max_len: int | None = None) -> Tensor:
-    """Boolean mask (batch, max_len): True at real tokens, False at padding."""
-    lengths = torch.as_tensor(lengths)
-    max_len = int(lengths.max()) if max_len is None else max_len
+def padding_mask(lengths: Tensor | Sequence[int], max_len: int | None = None) -> Tensor:
+    """Boolean mask (batch, max_len): True at real tokens, False at padding.
+
+    lengths: (batch,) ints >= 0 (a length of 0 gives a row of False); max_len: at least the
+    longest length (default: exactly the longest).
+    """
+    lengths = _as_int_lengths(lengths)
+    longest = int(lengths.max()) if lengths.numel() else 0
+    if lengths.numel() and int(lengths.min()) < 0:
+        raise ValueError(f"lengths cannot be negative, got {int(lengths.min())}")
+    if max_len is None:
+        max_len = longest
+    if isinstance(max_len, bool) or not isinstance(max_len, int) or max_len < longest:
+        raise ValueError(
+            f"expected max_len to be an int >= the longest length ({longest}), got {max_len!r}; "
+            "leave it out to use the longest length"
+        )
     return torch.arange(max_len, device=lengths.device)[None, :] < lengths[:, None]
 
 
@@ -67,27 +87,48 @@ def pack(
 
 
 def reverse_padded(x: Tensor, lengths: Tensor) -> Tensor:
-    """Reverse every sequence of x (T, B, ...) within its own length; padding stays in place."""
+    """Reverse every sequence of x (T, B, ...) within its own length; padding stays in place.
+
+    lengths: (B,) ints in [1, T], checked when they are on the CPU (on a GPU, checking would
+    wait for the device at every call). Reversing twice gives x back.
+    """
+    if x.dim() < 2:
+        raise ValueError(f"expected x of shape (T, B, ...), got {tuple(x.shape)}")
+    if lengths.device.type == "cpu":
+        check_lengths(lengths, batch=x.shape[1], max_len=x.shape[0])
     steps = torch.arange(x.shape[0], device=x.device)[:, None]  # (T, 1)
     lengths = lengths.to(x.device)[None, :]  # (1, B)
+    # step t of a sequence of length L reads step L - 1 - t; padding steps (t >= L) stay put
     index = torch.where(steps < lengths, lengths - 1 - steps, steps)  # (T, B)
     index = index.view(*index.shape, *([1] * (x.dim() - 2))).expand_as(x)
     return x.gather(0, index)
 
 
 def pad_batch(
-    sequences: Sequence[Tensor], *, pad_value: int = 0, batch_first: bool = True
+    sequences: Sequence[Tensor | Sequence[int]], *, pad_value: float = 0, batch_first: bool = True
 ) -> tuple[Tensor, Tensor]:
-    """Right-pad 1-D token tensors to the longest one. Returns (padded, lengths)."""
-    if not sequences:
-        raise ValueError("expected at least one sequence to pad")
-    lengths = torch.tensor([len(s) for s in sequences])
+    """Right-pad sequences to the longest one. Returns (padded, lengths).
+
+    sequences: 1-D tensors (or lists) of lengths L_i, or (L_i, ...) tensors with equal trailing
+    sizes. padded: (B, T, ...) or (T, B, ...), in the sequences' common dtype (token ids stay
+    int64, float features stay float); lengths: (B,) int64.
+    """
+    if isinstance(sequences, Tensor) or not isinstance(sequences, Sequence) or not sequences:
+        raise ValueError("expected a non-empty list of sequences to pad, e.g. [tensor([5, 6]), tensor([7])]")
+    tensors = [torch.as_tensor(s) for s in sequences]
+    if any(t.dim() == 0 for t in tensors) or len({t.shape[1:] for t in tensors}) > 1:
+        shapes = sorted({tuple(t.shape) for t in tensors})[:3]
+        raise ValueError(f"expected sequences of shape (L,) or (L, ...), equal after L, got {shapes}")
+    lengths = torch.tensor([len(t) for t in tensors])
     if lengths.min() < 1:
         raise ValueError("cannot pad an empty sequence: give it at least one token (for example <unk>)")
-    padded = torch.full((len(sequences), int(lengths.max())), pad_value, dtype=torch.long)
-    for row, sequence in enumerate(sequences):
-        padded[row, : len(sequence)] = torch.as_tensor(sequence, dtype=torch.long)
-    return (padded if batch_first else padded.T), lengths
+    dtype = functools.reduce(torch.promote_types, (t.dtype for t in tensors))
+    if not (dtype.is_floating_point or float(pad_value).is_integer()):
+        raise ValueError(f"pad_value {pad_value} is not an integer, but the sequences hold {dtype}")
+    padded = torch.full((len(tensors), int(lengths.max()), *tensors[0].shape[1:]), pad_value, dtype=dtype)
+    for row, tensor in enumerate(tensors):
+        padded[row, : len(tensor)] = tensor
+    return (padded if batch_first else padded.transpose(0, 1)), lengths
 
 
 def collate_padded(
@@ -98,6 +139,13 @@ def collate_padded(
     T is the batch's longest sequence, or at least ``pad_to`` (a fixed length, as in the source's
     character model). Use ``functools.partial(collate_padded, pad_value=..., pad_to=...)``.
     """
+    if not batch:
+        raise ValueError(
+            "collate_padded got an empty batch: expected a list of (token_ids, label) pairs; "
+            "check that the dataset is not empty"
+        )
+    if any(not isinstance(item, tuple | list) or len(item) != 2 for item in batch):
+        raise ValueError(f"expected (token_ids, label) pairs, got {type(batch[0]).__name__} items")
     tokens, labels = zip(*batch, strict=True)
     padded, lengths = pad_batch(tokens, pad_value=pad_value, batch_first=True)
     if pad_to is not None and padded.shape[1] < pad_to:
@@ -123,11 +171,12 @@ class BucketBatchSampler(Sampler[list[int]]):
         pool_batches: int = 50,
         shuffle: bool = True,
     ) -> None:
-        if batch_size < 1 or pool_batches < 1:
+        sizes = (batch_size, pool_batches)
+        if any(isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in sizes):
             raise ValueError(
-                f"expected batch_size >= 1 and pool_batches >= 1, got {batch_size}, {pool_batches}"
+                f"expected batch_size >= 1 and pool_batches >= 1 (ints), got {batch_size}, {pool_batches}"
             )
-        self.lengths = torch.as_tensor(lengths)
+        self.lengths = _as_int_lengths(lengths) if len(lengths) else torch.zeros(0, dtype=torch.long)
         self.batch_size, self.pool_batches, self.seed, self.shuffle = batch_size, pool_batches, seed, shuffle
         self.epoch = 0
 

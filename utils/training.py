@@ -1,22 +1,28 @@
-"""Training, evaluation, prediction and checkpoints for the classifiers (chapters 11 and 12)."""
+"""Training, evaluation and prediction for the classifiers (chapters 11 and 12).
+
+``train_epoch`` and ``evaluate`` mirror each other: one pass over a loader of
+``(tokens (B, T), lengths (B,), labels (B,))`` batches, returning the mean loss and accuracy.
+``fit`` alternates them and keeps the weights of the best validation epoch. ``predict`` runs
+new texts through the same encoding, bucketing and collate code as training, in batches.
+Checkpoints live in :mod:`utils.checkpoint`.
+"""
 
 from __future__ import annotations
 
-import copy
+import functools
+import itertools
+import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import NamedTuple
 
 import torch
 from torch import Tensor, nn
-from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
-from utils.models import ClassifierConfig, LSTMClassifier
-from utils.text import Vocab
-
-CHECKPOINT_FORMAT = 1
+from utils.sequences import BucketBatchSampler, collate_padded
+from utils.text import TextDataset, Vocab
 
 
 def pick_device() -> torch.device:
@@ -24,177 +30,254 @@ def pick_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
+def predicted_labels(logits: Tensor) -> Tensor:
+    """logits (B,) -> labels (B,) of 0.0/1.0: the decision rule used everywhere."""
+    # positive  <=>  sigmoid(logit) > 0.5  <=>  logit > 0
+    return (logits > 0).float()
+
+
+def count_correct(logits: Tensor, labels: Tensor) -> int:
+    """Number of right answers: logits (B,), labels (B,) of 0.0/1.0. The one place this is counted."""
+    return int((predicted_labels(logits) == labels).sum().item())
+
+
 def accuracy(logits: Tensor, labels: Tensor) -> float:
-    """Share of correct predictions; a logit > 0 means probability > 0.5, i.e. positive."""
-    return ((logits > 0).float() == labels).float().mean().item()
+    """Share of correct predictions: logits (B,), labels (B,) of 0.0/1.0."""
+    return count_correct(logits, labels) / len(labels)
+
+
+class Evaluation(NamedTuple):
+    """Mean loss and accuracy over every example of one pass (``evaluate(...)[1]`` is the accuracy)."""
+
+    loss: float
+    accuracy: float
+
+
+class _Tally:
+    """Sums of loss and correct answers over the batches of one pass."""
+
+    def __init__(self) -> None:
+        self.loss_sum, self.correct, self.count = 0.0, 0, 0
+
+    def add(self, loss: Tensor, logits: Tensor, labels: Tensor) -> None:
+        """loss: the batch's mean loss; logits, labels: (B,)."""
+        # sum of per-example losses = batch mean * batch size, so batches of any size weigh right
+        self.loss_sum += loss.item() * len(labels)
+        self.correct += count_correct(logits.detach(), labels)
+        self.count += len(labels)
+
+    def result(self, loader: object) -> Evaluation:
+        if self.count == 0:
+            raise ValueError(
+                f"the loader {loader!r} gave no batches: check that its dataset is not empty "
+                "(a limit of 0, a filter that removed every text, or a wrong split)"
+            )
+        return Evaluation(self.loss_sum / self.count, self.correct / self.count)
+
+
+def _batches(loader: Iterable, device: torch.device, progress: bool, desc: str) -> Iterator:
+    """Yield (tokens on device, lengths on the CPU, labels on device); lengths stay on the CPU for packing."""
+    for tokens, lengths, labels in tqdm(loader, desc=desc, disable=not progress):
+        yield tokens.to(device), lengths, labels.to(device)
+
+
+def train_epoch(
+    model: nn.Module,
+    loader: Iterable,
+    optimizer: torch.optim.Optimizer,
+    *,
+    device: torch.device,
+    clip_norm: float | None,
+    progress: bool = False,
+    desc: str = "train",
+) -> Evaluation:
+    """One pass of gradient steps with ``BCEWithLogitsLoss``, the gradient norm clipped to
+    ``clip_norm`` (chapter 6; ``None``: no clipping). Returns the training loss and accuracy."""
+    model.train()
+    loss_fn, tally = nn.BCEWithLogitsLoss(), _Tally()
+    for tokens, lengths, labels in _batches(loader, device, progress, desc):
+        logits = model(tokens, lengths)  # (B,)
+        loss = loss_fn(logits, labels)
+        optimizer.zero_grad()
+        loss.backward()
+        # g <- g * min(1, clip_norm / ||g||), the norm taken over all parameters together
+        if clip_norm is not None:
+            nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
+        optimizer.step()
+        tally.add(loss, logits, labels)
+    return tally.result(loader)
+
+
+@torch.no_grad()
+def evaluate(
+    model: nn.Module, loader: Iterable, *, device: torch.device | None = None, progress: bool = False
+) -> Evaluation:
+    """One pass without gradients in ``eval()`` mode (no dropout): mean loss and accuracy."""
+    device = device or next(model.parameters()).device
+    model.eval()
+    loss_fn, tally = nn.BCEWithLogitsLoss(), _Tally()
+    for tokens, lengths, labels in _batches(loader, device, progress, "evaluate"):
+        logits = model(tokens, lengths)  # (B,)
+        tally.add(loss_fn(logits, labels), logits, labels)
+    return tally.result(loader)
 
 
 @dataclass
-class History:
-    """Per-epoch metrics of :func:`fit`; ``best_epoch`` is the one whose weights were kept."""
+class TrainingHistory:
+    """Per-epoch metrics of :func:`fit`; ``best_epoch`` (from 1) is the one whose weights were kept."""
 
     rows: list[dict[str, float]] = field(default_factory=list)
     best_epoch: int = 0
+    stopped_early: bool = False
 
     def column(self, name: str) -> list[float]:
         return [row[name] for row in self.rows]
 
 
-@torch.no_grad()
-def evaluate(
-    model: nn.Module, loader: DataLoader, *, device: torch.device | None = None
-) -> tuple[float, float]:
-    """Mean loss and accuracy over a loader of ``(tokens, lengths, labels)`` batches."""
-    device = device or next(model.parameters()).device
-    model.eval()
-    loss_fn = nn.BCEWithLogitsLoss(reduction="sum")
-    total_loss, correct, count = 0.0, 0.0, 0
-    for tokens, lengths, labels in loader:
-        logits = model(tokens.to(device), lengths)
-        labels = labels.to(device)
-        total_loss += loss_fn(logits, labels).item()
-        correct += ((logits > 0).float() == labels).sum().item()
-        count += len(labels)
-    return total_loss / count, correct / count
+def _check_fit_settings(epochs: int, lr: float, clip_norm: float | None, patience: int | None) -> None:
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
+        raise ValueError(f"expected epochs to be a positive int, got {epochs!r}")
+    if not lr >= 0:
+        raise ValueError(f"expected a learning rate lr >= 0, got {lr!r}")
+    if clip_norm is not None and not clip_norm > 0:
+        raise ValueError(f"expected clip_norm > 0 (or None for no clipping), got {clip_norm!r}")
+    if patience is not None and (isinstance(patience, bool) or not isinstance(patience, int) or patience < 1):
+        raise ValueError(f"expected patience to be a positive int or None, got {patience!r}")
 
 
 def fit(
     model: nn.Module,
-    train_loader: DataLoader,
-    valid_loader: DataLoader,
+    train_loader: Iterable,
+    valid_loader: Iterable,
     *,
     epochs: int,
     lr: float = 1e-3,
-    clip: float | None = 1.0,
+    clip_norm: float | None = 1.0,
     patience: int | None = None,
     device: torch.device | None = None,
     progress: bool = True,
-) -> History:
-    """Train with Adam and ``BCEWithLogitsLoss``; keep the weights of the best validation epoch.
+) -> TrainingHistory:
+    """Train with Adam, one :func:`train_epoch` and one :func:`evaluate` per epoch.
 
-    Args:
-        clip: clip the gradient norm to this value (chapter 6), or ``None``.
-        patience: stop after this many epochs without a better validation accuracy.
-        progress: show ``tqdm`` progress bars.
-    Returns:
-        the :class:`History`; the model is left holding the best epoch's weights.
+    The weights of the epoch with the best validation accuracy are kept and put back at the end
+    (the earliest one on a tie). ``patience``: stop after that many epochs without a better
+    validation accuracy. ``progress``: ``tqdm`` bars for the epochs and the batches.
     """
+    _check_fit_settings(epochs, lr, clip_norm, patience)
     device = device or next(model.parameters()).device
     model.to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    loss_fn = nn.BCEWithLogitsLoss()
-    history, best_state, best_acc, waited = History(), None, -1.0, 0
+    history, best_state, best_acc = TrainingHistory(), None, -math.inf
     for epoch in tqdm(range(1, epochs + 1), desc="epochs", disable=not progress):
-        model.train()
-        start, seen, loss_sum, correct = time.perf_counter(), 0, 0.0, 0.0
-        for tokens, lengths, labels in tqdm(
-            train_loader, desc=f"epoch {epoch}", leave=False, disable=not progress
-        ):
-            tokens, labels = tokens.to(device), labels.to(device)
-            logits = model(tokens, lengths)
-            loss = loss_fn(logits, labels)
-            optimizer.zero_grad()
-            loss.backward()
-            if clip is not None:
-                nn.utils.clip_grad_norm_(model.parameters(), clip)
-            optimizer.step()
-            loss_sum += loss.item() * len(labels)
-            correct += ((logits.detach() > 0).float() == labels).sum().item()
-            seen += len(labels)
-        valid_loss, valid_acc = evaluate(model, valid_loader, device=device)
-        history.rows.append(
-            {
-                "epoch": epoch,
-                "train_loss": loss_sum / seen,
-                "train_acc": correct / seen,
-                "valid_loss": valid_loss,
-                "valid_acc": valid_acc,
-                "seconds": time.perf_counter() - start,
-            }
-        )
-        if valid_acc > best_acc:
-            best_acc, best_state, history.best_epoch, waited = (
-                valid_acc,
-                copy.deepcopy(model.state_dict()),
-                epoch,
-                0,
-            )
-        else:
-            waited += 1
-            if patience is not None and waited >= patience:
-                break
-    if best_state is not None:
-        model.load_state_dict(best_state)
+        start = time.perf_counter()
+        train = train_epoch(model, train_loader, optimizer, device=device, clip_norm=clip_norm,
+                            progress=progress, desc=f"epoch {epoch}")
+        valid = evaluate(model, valid_loader, device=device)
+        history.rows.append({"epoch": epoch, "train_loss": train.loss, "train_acc": train.accuracy,
+                             "valid_loss": valid.loss, "valid_acc": valid.accuracy,
+                             "seconds": time.perf_counter() - start})
+        if valid.accuracy > best_acc:
+            best_acc, history.best_epoch = valid.accuracy, epoch
+            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        elif patience is not None and epoch - history.best_epoch >= patience:
+            history.stopped_early = epoch < epochs
+            break
+    assert best_state is not None  # the first epoch is always better than -inf
+    model.load_state_dict(best_state)
     return history
 
 
+class Prediction(NamedTuple):
+    """Probability of "positive" and the 0/1 label for each text, in input order."""
+
+    probabilities: list[float]
+    labels: list[int]
+
+
+def _check_vocab_fits(model: nn.Module, vocab: Vocab) -> None:
+    embedding = getattr(model, "embedding", None)
+    if isinstance(embedding, nn.Embedding) and len(vocab) > embedding.num_embeddings:
+        raise ValueError(
+            f"the vocabulary has {len(vocab)} tokens but the model's embedding has "
+            f"{embedding.num_embeddings} rows, so some token ids have no vector: use the vocabulary "
+            "the model was trained with (load_checkpoint returns it)"
+        )
+
+
+def _texts(texts: Iterable[str] | str) -> Iterator[str]:
+    for text in [texts] if isinstance(texts, str) else texts:
+        if not isinstance(text, str):
+            raise TypeError(f"predict expects strings, got {type(text).__name__}: {text!r:.60}")
+        yield text
+
+
+def _split_by_tokens(batch: list[int], lengths: list[int], max_tokens: int) -> Iterator[list[int]]:
+    """Cut a batch so that each piece pads to at most ``max_tokens`` tokens (rows x longest)."""
+    start = 0
+    while start < len(batch):
+        longest = max(lengths[i] for i in batch[start:])
+        rows = max(1, max_tokens // longest)
+        yield batch[start : start + rows]
+        start += rows
+
+
 @torch.no_grad()
+def _predict_chunk(
+    model: nn.Module, data: TextDataset, *, batch_size: int, max_tokens: int, device: torch.device
+) -> Tensor:
+    """Logits (N,) for one chunk of texts, bucketed by length and collated as in training, in input
+    order. Each pool of the sampler runs longest batch first, so a text too long fails early."""
+    items = [data[i] for i in range(len(data))]  # (token ids (length,), label) each
+    lengths = [len(ids) for ids, _ in items]
+    collate = functools.partial(collate_padded, pad_value=data.vocab.pad_id)
+    logits = torch.empty(len(items))  # (N,)
+    for bucket in BucketBatchSampler(lengths, batch_size, shuffle=False):
+        for batch in _split_by_tokens(bucket, lengths, max_tokens):
+            tokens, batch_lengths, _ = collate([items[i] for i in batch])  # (B, T), (B,)
+            logits[batch] = model(tokens.to(device), batch_lengths).float().cpu()
+    return logits
+
+
 def predict(
     model: nn.Module,
-    texts: Sequence[str],
+    texts: Iterable[str] | str,
     vocab: Vocab,
     tokenize: Callable[[str], list[str]],
     *,
     max_len: int | None = None,
-) -> tuple[list[float], list[int]]:
-    """Probability of "positive" and the 0/1 label for each text.
+    batch_size: int = 64,
+    max_tokens: int = 32_768,
+    chunk_size: int = 4096,
+) -> Prediction:
+    """Classify new texts in batches of at most ``batch_size`` texts and ``max_tokens`` padded tokens.
 
-    Texts are tokenized and encoded like the training data and truncated to their first
-    ``max_len`` tokens. An empty or whitespace-only text, or one of only unknown words, is
-    still classified (as a single ``<unk>`` or a run of them). A non-string raises ``TypeError``.
+    Memory stays bounded: texts are read ``chunk_size`` at a time, and a batch holding a very
+    long text holds fewer texts.
+
+    ``texts``: any iterable of strings (a list, a pandas Series, a generator), or one string. Each
+    is encoded like the training data (:class:`~utils.text.TextDataset`, first ``max_len`` tokens;
+    an empty text becomes one ``<unk>``). No texts gives an empty :class:`Prediction`. The model
+    runs in ``eval()`` mode and is put back in the mode it was in.
     """
-    if isinstance(texts, str):
-        texts = [texts]
-    for text in texts:
-        if not isinstance(text, str):
-            raise TypeError(f"predict expects strings, got {type(text).__name__}: {text!r:.60}")
-    device = next(model.parameters()).device
+    if max_len is not None and max_len < 1:
+        raise ValueError(f"expected max_len >= 1 or None, got {max_len!r}")
+    if min(batch_size, max_tokens, chunk_size) < 1:
+        raise ValueError(
+            "expected batch_size, max_tokens and chunk_size >= 1, "
+            f"got {batch_size}, {max_tokens}, {chunk_size}"
+        )
+    _check_vocab_fits(model, vocab)
+    device, was_training = next(model.parameters()).device, model.training
+    stream, chunks = _texts(texts), [torch.empty(0)]
     model.eval()
-    encoded = [vocab.encode(tokenize(text))[:max_len] or [vocab.unk_id] for text in texts]
-    lengths = torch.tensor([len(ids) for ids in encoded])
-    tokens = torch.full((len(encoded), int(lengths.max())), vocab.pad_id, dtype=torch.long)
-    for row, ids in enumerate(encoded):
-        tokens[row, : len(ids)] = torch.tensor(ids)
-    probabilities = torch.sigmoid(model(tokens.to(device), lengths)).tolist()
-    return probabilities, [int(p > 0.5) for p in probabilities]
-
-
-def save_checkpoint(path: str | Path, model: LSTMClassifier, vocab: Vocab) -> None:
-    """Save the weights, the vocabulary and the model configuration in one file."""
-    torch.save(
-        {
-            "format": CHECKPOINT_FORMAT,
-            "state_dict": model.state_dict(),
-            "vocab": vocab.itos,
-            "config": model.config.as_dict(),
-        },
-        path,
-    )
-
-
-def load_checkpoint(
-    path: str | Path, *, vocab: Vocab | None = None, config: ClassifierConfig | None = None
-) -> tuple[LSTMClassifier, Vocab]:
-    """Load with ``weights_only=True`` (no code runs from the file) and rebuild the model.
-
-    If ``vocab`` or ``config`` is given, refuse a checkpoint that was trained with another one:
-    token ids would silently mean different words.
-    """
-    saved = torch.load(path, map_location="cpu", weights_only=True)
-    if not isinstance(saved, dict) or saved.get("format") != CHECKPOINT_FORMAT:
-        raise ValueError(
-            f"{path} is not a checkpoint written by save_checkpoint (format {CHECKPOINT_FORMAT})"
-        )
-    saved_vocab, saved_config = Vocab(saved["vocab"]), ClassifierConfig(**saved["config"])
-    if vocab is not None and vocab != saved_vocab:
-        raise ValueError(
-            f"{path} was trained with a different vocabulary ({len(saved_vocab)} tokens, "
-            f"yours has {len(vocab)}); "
-            "use the vocabulary saved in the checkpoint (load without vocab=) or retrain"
-        )
-    if config is not None and config != saved_config:
-        changed = {k: (v, saved["config"][k]) for k, v in config.as_dict().items() if saved["config"][k] != v}
-        raise ValueError(f"{path} was trained with another configuration (yours, saved): {changed}")
-    model = LSTMClassifier(saved_config)
-    model.load_state_dict(saved["state_dict"])
-    return model, saved_vocab
+    try:
+        while chunk := list(itertools.islice(stream, chunk_size)):
+            unlabelled = [0] * len(chunk)  # pragma: no mutate (TextDataset wants labels; none are read)
+            data = TextDataset(chunk, unlabelled, vocab, tokenize, max_len=max_len)
+            chunks.append(
+                _predict_chunk(model, data, batch_size=batch_size, max_tokens=max_tokens, device=device)
+            )
+    finally:
+        model.train(was_training)
+    logits = torch.cat(chunks)  # (N,)
+    return Prediction(torch.sigmoid(logits).tolist(), predicted_labels(logits).long().tolist())

@@ -1,0 +1,24 @@
+"""Every test runs offline and away from the user's download cache."""
+
+import socket
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _offline(tmp_path_factory, monkeypatch):
+    """An empty download cache, the default corpus, and no network: a test that tries to open a
+    connection to anything but this machine fails at once instead of downloading."""
+    monkeypatch.setenv("LSTM_BOOK_DATA", str(tmp_path_factory.mktemp("data-cache")))
+    monkeypatch.delenv("LSTM_BOOK_CORPUS", raising=False)
+    real_connect = socket.socket.connect
+
+    def connect(self, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and host not in ("127.0.0.1", "::1", "localhost") and self.family in (
+            socket.AF_INET, socket.AF_INET6
+        ):
+            raise OSError(f"tests never use the network (tried to connect to {address})")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)

@@ -1,0 +1,217 @@
+"""utils.varlen.exact_lstm against packed nn.LSTM: outputs, states and every gradient."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+import torch
+from torch import Tensor, nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+from torch.testing import assert_close
+
+from utils.varlen import MARGIN, exact_lstm, saturation
+
+
+def random_config(seed: int) -> dict[str, Any]:
+    """A random nn.LSTM and batch; lengths include 1, the maximum, and sometimes all equal."""
+    rng = random.Random(seed)
+    batch = rng.randint(1, 6)
+    steps = rng.randint(1, 12)
+    lengths = [rng.randint(1, steps) for _ in range(batch)]
+    lengths[0] = steps  # at least one sequence fills the batch...
+    if batch > 1:
+        lengths[-1] = 1  # ...and one is a single token
+    if seed % 5 == 0:
+        lengths = [steps] * batch  # all equal
+    hidden = rng.randint(1, 6)
+    return {
+        "input_size": rng.randint(1, 5),
+        "hidden_size": hidden,
+        "num_layers": rng.randint(1, 3),
+        "bidirectional": rng.random() < 0.6,
+        "batch_first": rng.random() < 0.5,
+        "bias": rng.random() < 0.85,
+        "proj_size": rng.randint(1, hidden - 1) if hidden > 1 and rng.random() < 0.2 else 0,
+        "dtype": torch.float64 if seed % 2 else torch.float32,
+        "lengths": lengths,
+        "steps": steps + rng.randint(0, 2),  # sometimes padded beyond the longest sequence
+        "with_hx": rng.random() < 0.3,
+        "dropout": rng.choice([0.0, 0.5]),  # tried in eval mode only (random masks cannot match)
+    }
+
+
+def run(model: nn.LSTM, x: Tensor, lengths: list[int], hx, weights, *, exact: bool):
+    """Outputs, states and gradients of one strategy; ``weights`` make every entry matter."""
+    model.zero_grad()
+    x = x.detach().clone().requires_grad_()
+    hx = None if hx is None else tuple(s.detach().clone().requires_grad_() for s in hx)
+    if exact:
+        output, h_n, c_n = exact_lstm(model, x, torch.tensor(lengths), hx)
+    else:
+        packed = pack_padded_sequence(x, torch.tensor(lengths), batch_first=model.batch_first, enforce_sorted=False)
+        packed_out, (h_n, c_n) = model(packed, hx)
+        total = x.shape[1] if model.batch_first else x.shape[0]
+        output, _ = pad_packed_sequence(packed_out, batch_first=model.batch_first, total_length=total)
+    w_out, w_h, w_c = weights
+    (output.mul(w_out).sum() + h_n.mul(w_h).sum() + c_n.tanh().mul(w_c).sum()).backward()
+    grads = {name: p.grad for name, p in model.named_parameters()}
+    grads["x"] = x.grad
+    if hx is not None:
+        grads["h_0"], grads["c_0"] = hx[0].grad, hx[1].grad
+    return output, h_n, c_n, grads
+
+
+def build(config: dict[str, Any]):
+    c = config
+    torch.manual_seed(len(c["lengths"]) * 31 + c["steps"])
+    model = nn.LSTM(
+        c["input_size"], c["hidden_size"], num_layers=c["num_layers"], bias=c["bias"],
+        bidirectional=c["bidirectional"], batch_first=c["batch_first"], proj_size=c["proj_size"],
+        dropout=c["dropout"] if c["num_layers"] > 1 else 0.0,
+    ).to(c["dtype"])
+    if c["dropout"]:
+        model.eval()
+    batch, dirs = len(c["lengths"]), 2 if c["bidirectional"] else 1
+    h_out = c["proj_size"] or c["hidden_size"]
+    x = torch.randn(batch, c["steps"], c["input_size"], dtype=c["dtype"])  # (B, T, F)
+    x = x if c["batch_first"] else x.transpose(0, 1).contiguous()
+    hx = None
+    if c["with_hx"]:
+        shapes = [(c["num_layers"] * dirs, batch, h_out), (c["num_layers"] * dirs, batch, c["hidden_size"])]
+        hx = tuple(torch.randn(*shape, dtype=c["dtype"]) for shape in shapes)
+    out_shape = (*x.shape[:2], dirs * h_out)
+    state_shape = (c["num_layers"] * dirs, batch)
+    weights = (torch.randn(out_shape, dtype=c["dtype"]), torch.randn(*state_shape, h_out, dtype=c["dtype"]),
+               torch.randn(*state_shape, c["hidden_size"], dtype=c["dtype"]))
+    return model, x, hx, weights
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_exact_lstm_equals_packed_lstm(seed):
+    config = random_config(seed)
+    model, x, hx, weights = build(config)
+    reference = run(model, x, config["lengths"], hx, weights, exact=False)
+    result = run(model, x, config["lengths"], hx, weights, exact=True)
+    for name, got, expected in zip(("output", "h_n", "c_n"), result[:3], reference[:3], strict=True):
+        assert got.shape == expected.shape, name
+        assert_close(got, expected, msg=lambda m, name=name: f"{name}: {m} ({config})")
+    assert result[3].keys() == reference[3].keys()
+    for name, expected in reference[3].items():
+        assert_close(result[3][name], expected, msg=lambda m, name=name: f"grad {name}: {m} ({config})")
+
+
+def packed_reference(model: nn.LSTM, x: Tensor, lengths: list[int]):
+    packed_out, (h_n, c_n) = model(pack_padded_sequence(x, torch.tensor(lengths), enforce_sorted=False))
+    output, _ = pad_packed_sequence(packed_out, total_length=x.shape[0])
+    return output, h_n, c_n
+
+
+@pytest.mark.parametrize(("scale", "dtype"), [(5.0, torch.float32), (1000.0, torch.float64)])
+def test_long_sequences_and_large_weights_stay_exact(scale, dtype):
+    """Trained weights can be large: the padding feature's S grows with them (``saturation``).
+    At scale 1000 the recurrent rows sum to more than MARGIN, so a fixed S would fail."""
+    torch.manual_seed(3)
+    model = nn.LSTM(4, 8, num_layers=2, bidirectional=True).to(dtype)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.mul_(scale)
+    assert saturation(model.weight_hh_l0, model.bias_ih_l0 + model.bias_hh_l0) > MARGIN + (scale > 100) * 1000
+    lengths = [200, 3, 117, 1, 64]
+    x = torch.randn(200, 5, 4, dtype=dtype)
+    for got, expected in zip(exact_lstm(model, x, lengths), packed_reference(model, x, lengths), strict=True):
+        assert_close(got, expected)
+
+
+@pytest.mark.filterwarnings("ignore:TF32 acceleration")
+@pytest.mark.parametrize("mkldnn", [True, False])
+def test_float32_with_and_without_onednn(mkldnn):
+    torch.manual_seed(4)
+    model = nn.LSTM(6, 16, num_layers=2, bidirectional=True)
+    lengths = [30, 7, 22, 1, 30, 15]
+    x = torch.randn(30, 6, 6)
+    with torch.backends.mkldnn.flags(enabled=mkldnn):
+        for got, expected in zip(exact_lstm(model, x, lengths), packed_reference(model, x, lengths), strict=True):
+            assert_close(got, expected)
+
+
+@pytest.mark.skipif(not torch.backends.mkldnn.is_available(), reason="this torch has no oneDNN")
+def test_exact_lstm_runs_in_the_fused_onednn_kernel():
+    """The point of exact_lstm: one fused kernel call per layer and direction, no step loop."""
+    model = nn.LSTM(5, 8, num_layers=2, bidirectional=True)
+    x = torch.randn(20, 4, 5, requires_grad=True)
+    with torch.profiler.profile() as profile:
+        exact_lstm(model, x, [20, 3, 11, 1]).h_n.sum().backward()
+    calls = {event.key: event.count for event in profile.key_averages()}
+    assert calls.get("aten::mkldnn_rnn_layer") == 4, calls  # 2 layers x 2 directions
+    assert "aten::lstm_cell" not in calls and "aten::slice_backward" not in calls
+
+
+def test_dropout_between_layers_in_training_only():
+    """Dropout acts on every layer's output but the last's, in training, as in nn.LSTM."""
+    torch.manual_seed(5)
+    model = nn.LSTM(3, 4, num_layers=2, bidirectional=True, dropout=0.5).train()
+    first = nn.LSTM(3, 4, bidirectional=True)
+    second = nn.LSTM(8, 4, bidirectional=True)
+    names = ["weight_ih_l{}{}", "weight_hh_l{}{}", "bias_ih_l{}{}", "bias_hh_l{}{}"]
+    for layer, single in enumerate((first, second)):
+        for suffix in ("", "_reverse"):
+            for name in names:
+                getattr(single, name.format(0, suffix)).data.copy_(getattr(model, name.format(layer, suffix)))
+    lengths, x = [6, 2, 4], torch.randn(6, 3, 3)
+    torch.manual_seed(6)
+    got = exact_lstm(model, x, lengths)
+    torch.manual_seed(6)
+    middle = nn.functional.dropout(exact_lstm(first, x, lengths).output, 0.5, training=True)
+    expected = exact_lstm(second, middle, lengths)
+    assert_close(got.output, expected.output)
+    assert_close(got.h_n[2:], expected.h_n)
+    assert not torch.allclose(got.output, exact_lstm(model.eval(), x, lengths).output)
+
+
+def test_state_dict_and_gradients_flow_to_the_nn_lstm_parameters():
+    model = nn.LSTM(3, 4, num_layers=2, bidirectional=True)
+    names = [name for name, _ in model.named_parameters()]
+    exact_lstm(model, torch.randn(5, 2, 3), [5, 2]).output.sum().backward()
+    assert [name for name, _ in model.named_parameters()] == names  # nothing added to the module
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.parameters())
+
+
+def test_bad_arguments_get_errors_that_name_the_fix():
+    model = nn.LSTM(3, 4, num_layers=2, batch_first=True)
+    x = torch.randn(2, 5, 3)  # (B, T, F)
+    with pytest.raises(TypeError, match="nn.LSTM"):
+        exact_lstm(nn.GRU(3, 4), x, [5, 2])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"\(B, T, input_size\) with input_size=3"):
+        exact_lstm(model, torch.randn(2, 5, 4), [5, 2])
+    with pytest.raises(ValueError, match="exceeds the padded size"):
+        exact_lstm(model, x, [6, 2])
+    with pytest.raises(ValueError, match="at least 1"):
+        exact_lstm(model, x, [5, 0])
+    with pytest.raises(ValueError, match="one length per sequence"):
+        exact_lstm(model, x, [5, 2, 1])
+    with pytest.raises(ValueError, match=r"hx = \(h_0, c_0\) of shapes"):
+        exact_lstm(model, x, [5, 2], (torch.zeros(2, 2, 4), torch.zeros(1, 2, 4)))
+
+
+def test_saturation_is_margin_plus_the_largest_possible_rest_of_a_gate():
+    torch.manual_seed(7)
+    w_hh, bias, w_hr = torch.randn(12, 2), torch.randn(12), torch.randn(2, 3)
+    row_hh, row_hr = w_hh.abs().sum(1).max(), w_hr.abs().sum(1).max()
+    assert_close(saturation(w_hh, None), MARGIN + row_hh)
+    assert_close(saturation(w_hh, bias), MARGIN + row_hh + bias.abs().max())
+    assert_close(saturation(w_hh, bias, w_hr), MARGIN + row_hh * row_hr + bias.abs().max())
+
+
+@pytest.mark.parametrize("fill", [1e6, float("nan")])
+def test_whatever_the_padding_holds_is_never_read(fill):
+    """Packing never reads the padding positions; exact_lstm zeroes them before the kernel."""
+    torch.manual_seed(8)
+    model = nn.LSTM(3, 5, num_layers=2, bidirectional=True).double()
+    lengths = [6, 2, 4, 1]
+    x = torch.randn(6, 4, 3, dtype=torch.float64)
+    padding = torch.arange(6)[:, None] >= torch.tensor(lengths)[None, :]  # (T, B)
+    x_filled = x.masked_fill(padding[..., None], fill)
+    for got, expected in zip(exact_lstm(model, x_filled, lengths), packed_reference(model, x, lengths), strict=True):
+        assert_close(got, expected)

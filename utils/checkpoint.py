@@ -1,0 +1,149 @@
+"""Save and load a trained :class:`~utils.models.LSTMClassifier` with its vocabulary (chapter 12).
+
+A checkpoint is one file holding the weights, the vocabulary and the model's configuration.
+Saving is atomic: the file is written under a temporary name in the same folder and renamed
+over the target only when complete, so a failed save (full disk, interrupted run) leaves the
+previous checkpoint intact. Loading uses ``torch.load(weights_only=True)``: no code in the file
+runs, which makes it safe to load a checkpoint someone sent you.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import torch
+
+from utils.models import ClassifierConfig, LSTMClassifier
+from utils.text import Vocab
+
+CHECKPOINT_FORMAT = 1
+
+
+class CheckpointError(ValueError):
+    """A file that is not a usable checkpoint, or one that does not match the vocabulary or config given."""
+
+
+class LoadedCheckpoint(NamedTuple):
+    model: LSTMClassifier
+    vocab: Vocab
+
+
+def save_checkpoint(path: str | Path, model: LSTMClassifier, vocab: Vocab) -> None:
+    """Save the weights, the vocabulary and the model configuration in one file, atomically."""
+    if not isinstance(model, LSTMClassifier) or not isinstance(vocab, Vocab):
+        raise TypeError(
+            "expected save_checkpoint(path, model: LSTMClassifier, vocab: Vocab), "
+            f"got model={type(model).__name__}, vocab={type(vocab).__name__}"
+        )
+    if len(vocab) != model.config.vocab_size:
+        raise ValueError(
+            f"the vocabulary has {len(vocab)} tokens but the model was built for {model.config.vocab_size}: "
+            "save the vocabulary the model was trained with"
+        )
+    payload = {
+        "format": CHECKPOINT_FORMAT,
+        "state_dict": model.state_dict(),
+        "vocab": list(vocab.itos),
+        "config": model.config.as_dict(),
+    }
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            torch.save(payload, file)
+            file.flush()  # pragma: no mutate (torch.save flushes too; the flush-then-fsync order is explicit)
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except BaseException:  # a full disk, an unpicklable object, Ctrl-C: the old file stays as it was
+        os.unlink(temporary)
+        raise
+
+
+def _read(path: Path) -> dict[str, Any]:
+    """The saved dictionary, or a :class:`CheckpointError` saying why the file is not one."""
+    if path.is_file() and path.stat().st_size == 0:
+        raise CheckpointError(f"{path} is empty (an interrupted save or copy?): save or download it again")
+    try:
+        with warnings.catch_warnings():  # a foreign pickle's protocol warning would only confuse
+            warnings.filterwarnings("ignore", message="Detected pickle protocol")
+            saved = torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, EOFError, RuntimeError, ValueError, OSError) as error:
+        if isinstance(error, FileNotFoundError | IsADirectoryError | PermissionError):
+            raise
+        raise CheckpointError(
+            f"{path} cannot be read as a checkpoint ({type(error).__name__}): the file is truncated, "
+            "corrupt or not written by save_checkpoint; save or download it again"
+        ) from None
+    keys = {"format", "state_dict", "vocab", "config"}
+    if not isinstance(saved, dict) or not keys <= saved.keys():
+        raise CheckpointError(f"{path} is not a checkpoint written by save_checkpoint (no {sorted(keys)})")
+    if saved["format"] != CHECKPOINT_FORMAT:
+        raise CheckpointError(
+            f"{path} has checkpoint format {saved['format']!r}; this code reads format {CHECKPOINT_FORMAT}: "
+            "use the version of the course code that saved it"
+        )
+    return saved
+
+
+def _saved_config(path: Path, saved: dict[str, Any]) -> ClassifierConfig:
+    """The saved configuration; ``packed: bool`` from before ``strategy`` existed is translated."""
+    config = dict(saved["config"])
+    if "packed" in config and "strategy" not in config:
+        config["strategy"] = "packed" if config.pop("packed") else "padded"
+    unknown = sorted(set(config) - set(ClassifierConfig.__dataclass_fields__))
+    if unknown:
+        raise CheckpointError(
+            f"{path} has configuration fields {unknown} that ClassifierConfig does not know: "
+            "it was saved by another version of the course code; retrain and save again"
+        )
+    return ClassifierConfig(**config)
+
+
+def _check_same_vocab(path: Path, saved: Vocab, yours: Vocab) -> None:
+    if saved == yours:
+        return
+    first = next(
+        (i for i, (a, b) in enumerate(zip(saved.itos, yours.itos, strict=False)) if a != b),
+        min(len(saved), len(yours)),
+    )
+    raise CheckpointError(
+        f"{path} was trained with a different vocabulary ({len(saved)} tokens, yours has {len(yours)}; "
+        f"the first difference is at id {first}): use the vocabulary saved in the checkpoint "
+        "(load without vocab=) or retrain"
+    )
+
+
+def _check_same_config(path: Path, saved: ClassifierConfig, yours: ClassifierConfig) -> None:
+    mine, theirs = yours.as_dict(), saved.as_dict()
+    changed = {key: (value, theirs[key]) for key, value in mine.items() if theirs[key] != value}
+    if changed:
+        raise CheckpointError(f"{path} was trained with another configuration (yours, saved): {changed}")
+
+
+def load_checkpoint(
+    path: str | Path, *, vocab: Vocab | None = None, config: ClassifierConfig | None = None
+) -> LoadedCheckpoint:
+    """Load with ``weights_only=True`` (no code runs from the file) and rebuild the model.
+
+    If ``vocab`` or ``config`` is given, refuse a checkpoint that was trained with another one:
+    token ids would silently mean different words. Returns ``(model, vocab)``.
+    """
+    path = Path(path)
+    saved = _read(path)
+    saved_config = _saved_config(path, saved)
+    saved_vocab = Vocab(saved["vocab"])
+    if vocab is not None:
+        _check_same_vocab(path, saved_vocab, vocab)
+    if config is not None:
+        _check_same_config(path, saved_config, config)
+    model = LSTMClassifier(saved_config)
+    try:
+        model.load_state_dict(saved["state_dict"])
+    except RuntimeError as error:
+        raise CheckpointError(f"{path}: the weights do not fit the saved configuration: {error}") from None
+    return LoadedCheckpoint(model, saved_vocab)

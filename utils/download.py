@@ -1,0 +1,106 @@
+"""Downloads and the download cache (chapters 10 and 12): hash-checked, mirrored, extracted safely.
+
+Nothing here runs on import. Tests point the cache at a temporary folder with
+``$LSTM_BOOK_DATA`` and serve archives they build themselves through ``file://`` URLs, so no
+test ever touches the network or the user's cache.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tarfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import IO, Any
+
+import pooch
+import requests
+
+from utils.config import QUICK_ENV_VAR, quick_mode
+
+DATA_ENV_VAR = "LSTM_BOOK_DATA"
+
+
+@dataclass(frozen=True)
+class Mirror:
+    """One place a file can be downloaded from, with the hash that place is checked against."""
+
+    url: str
+    known_hash: str  # "md5:...", "sha1:..." or "sha256:..."
+
+
+class DownloadError(OSError):
+    """Every mirror failed with a network error; the message names each URL tried."""
+
+
+def data_dir() -> Path:
+    """Where downloads are cached: ``$LSTM_BOOK_DATA`` if set, else the user cache directory."""
+    return Path(os.environ.get(DATA_ENV_VAR) or pooch.os_cache("lstm-book"))
+
+
+class _LocalOrHTTP:
+    """A pooch downloader that also copies ``file://`` URLs (used by the tests, no network)."""
+
+    def __call__(self, url: str, output_file: str | IO[bytes], pooch_instance: Any) -> None:
+        if url.startswith("file://"):
+            path = url.removeprefix("file://")
+            if not os.path.isfile(path):
+                raise requests.ConnectionError(f"no such file: {path}")
+            with open(path, "rb") as source:
+                if isinstance(output_file, str | os.PathLike):
+                    with open(output_file, "wb") as target:
+                        shutil.copyfileobj(source, target)
+                else:
+                    shutil.copyfileobj(source, output_file)
+            return
+        pooch.HTTPDownloader(progressbar=True, timeout=30)(url, output_file, pooch_instance)
+
+
+def download(mirrors: Sequence[Mirror], fname: str, *, cache_dir: Path | None = None) -> Path:
+    """Download ``fname`` once into the cache from the first mirror that answers.
+
+    Each mirror is checked against its own hash; pooch writes to a temporary file and moves it
+    into place only after the hash matched, so a corrupted or tampered download never lands in
+    the cache. A hash mismatch is an error at once (``ValueError``), never a reason to try the
+    next mirror silently. When every mirror fails with a network error, :class:`DownloadError`
+    names each URL and its error.
+    """
+    if not mirrors:
+        raise ValueError("download needs at least one Mirror")
+    if quick_mode():
+        raise DownloadError(f"quick mode ({QUICK_ENV_VAR}=1, as in `make test`) never downloads {fname}")
+    failures = []
+    logger = pooch.get_logger()
+    level = logger.level
+    logger.setLevel("WARNING")  # the progress bar shows a real download; no log line for a failed one
+    try:
+        for mirror in mirrors:
+            try:
+                path = pooch.retrieve(mirror.url, known_hash=mirror.known_hash, fname=fname,
+                                      path=cache_dir or data_dir(), downloader=_LocalOrHTTP())
+                return Path(path)
+            except requests.RequestException as error:  # no network, a dead mirror, an HTTP error
+                failures.append(f"{mirror.url} ({type(error).__name__}: {error})")
+    finally:
+        logger.setLevel(level)
+    raise DownloadError(f"could not download {fname} from any mirror: " + "; ".join(failures))
+
+
+def safe_extract(archive: Path, destination: Path) -> None:
+    """Extract a tar archive after checking every member; refuse absolute paths, ``..``, links and devices."""
+    with tarfile.open(archive) as tar:
+        members = tar.getmembers()
+        for member in members:
+            name = PurePosixPath(member.name)
+            if name.is_absolute() or ".." in name.parts:
+                raise ValueError(
+                    f"refusing to extract {archive.name}: member {member.name!r} would leave the "
+                    "destination folder"
+                )
+            if not (member.isfile() or member.isdir()):
+                raise ValueError(
+                    f"refusing to extract {archive.name}: member {member.name!r} is a link or special file"
+                )
+        tar.extractall(destination, members=members, filter="data")
