@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: help book test lint typecheck unit notebooks-fresh nbval nbval-portable book-strict execute execute-stale gpu-cells benchmarks benchmarks-quick mutate assignments assignments-test mathjax chromium site-test clean
+.PHONY: help book test lint typecheck unit notebooks-fresh nbval nbval-portable book-strict execute execute-stale gpu-cells package-check benchmarks benchmarks-quick mutate assignments assignments-test mathjax chromium site-test clean colab-check
 
 help:
 	@echo "make book       set up .venv and build the site into _build/html"
@@ -16,6 +16,7 @@ help:
 	@echo "make execute-stale  re-run only the notebooks whose code or imported utils changed"
 	@echo "make gpu-cells  on a CUDA machine: run the GPU cells and record their outputs"
 	@echo "make mutate MODULE=utils/x.py  mutation-test one module (surviving mutants = missing tests)"
+	@echo "make colab-check  run the course as on Colab (Colab's pinned versions; downloads a few GB)"
 	@echo "make benchmarks run every benchmark in full mode"
 	@echo "make assignments build student and autograder copies into assignments/dist/"
 	@echo "make clean      remove _build"
@@ -107,6 +108,17 @@ execute-stale: $(STAMP)
 gpu-cells: $(STAMP)
 	$(BIN)/python tools/notebooks.py gpu-cells
 
+# `pip install .` into a new, empty environment, then import every utils module there
+# (tests/test_packaging.py checks the declared packages on every `make test`).
+package-check:
+	rm -rf _build/package-venv && $(PYTHON) -m venv _build/package-venv
+	_build/package-venv/bin/pip install --quiet -c requirements.txt .
+	rm -rf build
+	cd _build && package-venv/bin/python -c "import importlib, pkgutil, utils; \
+	  names = [m.name for m in pkgutil.iter_modules(utils.__path__)]; \
+	  [importlib.import_module('utils.' + n) for n in names]; \
+	  print('imported', len(names), 'utils modules from', utils.__file__)"
+
 mutate: $(STAMP)
 	@test -n "$(MODULE)" || { echo "usage: make mutate MODULE=utils/text.py"; exit 2; }
 	$(BIN)/python tools/mutate.py $(MODULE)
@@ -116,3 +128,10 @@ benchmarks: $(STAMP)
 
 clean:
 	rm -rf _build
+
+# Colab as students meet it (not in `make test`: the first run downloads Colab's torch, a few GB):
+# Colab's Python and package versions (ci/colab-pins.txt), a fake google.colab, the course URL
+# served from this working tree; every notebook in quick mode, a blank and a filled-in copy of
+# each assignment, and Colab's packages unchanged by setup cells and grading.
+colab-check: $(STAMP)
+	$(BIN)/python tools/colab_check.py --record ci/colab-check.txt

@@ -256,3 +256,19 @@ def test_recording_refuses_outputs_of_other_code(tmp_path):
     executed.cells[1].source = "x = 3"
     with pytest.raises(ValueError, match="differs"):
         record_gpu_outputs(committed, executed, device="H100")
+
+
+def test_sync_setup_writes_the_colab_note_once_and_keeps_the_code_hash(tmp_path, monkeypatch):
+    import tools.notebooks as notebooks
+
+    path = _executed_copy(tmp_path)
+    before = code_hash(nbformat.read(path, as_version=4))
+    notes = tmp_path / "notes.yml"
+    notes.write_text(f"{path.name}: >-\n  A CPU runtime is enough.\n")
+    monkeypatch.setattr(notebooks, "COLAB_NOTES", notes)
+    notebooks.sync_setup([path])
+    notebooks.sync_setup([path])  # idempotent: still one note
+    nb = nbformat.read(path, as_version=4)
+    found = [c for c in nb.cells if c.metadata.get("lstm_book") == "colab-note"]
+    assert [c.source for c in found] == ["> **Running this chapter.** A CPU runtime is enough."]
+    assert nb.cells.index(found[0]) == 1 and code_hash(nb) == before and problems(path) == []

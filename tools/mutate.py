@@ -347,7 +347,7 @@ def run(repo: Path, module: Path, found: list[Mutant], tests: list[str], timeout
                     killed += 1
                 print(f"  [{index}/{len(found)}] killed {killed}, survived {len(survivors)}",
                       file=sys.stderr, flush=True)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, SystemExit):  # Ctrl-C or kill: still report what was measured
             print(f"interrupted after {killed + len(survivors)} of {len(found)} mutants")
         lines = source_lines(repo / module)
         for mutant in survivors:

@@ -380,7 +380,8 @@ def colab_notes() -> dict[str, str]:
 
 def _set_colab_note(nb: nbformat.NotebookNode, text: str) -> bool:
     """Put ``text`` in a markdown cell right after the setup cell; True if anything changed."""
-    source = f"```{{admonition}} Running this chapter\n{text}\n```"
+    # A blockquote, not a MyST directive: it reads the same on the site, in Colab and on GitHub.
+    source = "> **Running this chapter.** " + "\n> ".join(text.splitlines())
     setup_index = nb.cells.index(code_cells(nb)[0])
     existing = [c for c in nb.cells if c.metadata.get(META_KEY) == "colab-note"]
     if existing and existing[0].source == source:
