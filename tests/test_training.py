@@ -240,6 +240,22 @@ def test_seed_model_reads_the_last_time_step_even_if_it_is_padding():
     assert sum(p.numel() for p in model.lstm.parameters()) == 76  # LSTM(16, 1): 4 * (16 + 1) + 8
 
 
+def test_seed_model_against_a_time_first_lstm_and_one_linear_unit():
+    """Batch first, the last step of each row, one output per text: checked against an LSTM that
+    reads time first and the output layer written out, on a batch of 3 (B != T)."""
+    torch.manual_seed(1)
+    model = CharSeedModel(20)
+    tokens = torch.tensor([[3, 4, 5, 0, 0, 0], [7, 0, 0, 0, 0, 0], [1, 2, 3, 4, 5, 6]])
+    time_first = torch.nn.LSTM(16, 1)
+    time_first.load_state_dict(model.lstm.state_dict())
+    outputs, _ = time_first(model.embedding(tokens).transpose(0, 1))  # (T, B, 1)
+    weight, bias = model.output.weight, model.output.bias  # (1, 1), (1,)
+    expected = outputs[-1, :, 0] * weight[0, 0] + bias[0]  # (B,)
+    logits = model(tokens)
+    assert logits.shape == (3,) and weight.shape == (1, 1)
+    torch.testing.assert_close(logits, expected)
+
+
 def test_two_layer_bidirectional_classifier_trains_with_fit():
     vocab, loader, model = tiny_setup(num_layers=2, dropout=0.5)
     history = fit(model, loader, loader, epochs=3, lr=0.02, progress=False)

@@ -186,3 +186,66 @@ def test_collate_pads_and_returns_lengths_and_labels():
 def test_collate_can_pad_to_a_fixed_length():
     padded, lengths, _ = collate_padded([(torch.tensor([5, 6]), 1)], pad_to=4)
     assert padded.tolist() == [[5, 6, 0, 0]] and lengths.tolist() == [2]
+
+
+def test_sorted_lengths_check_has_its_own_message():
+    """enforce_sorted=True: equal neighbours are sorted, any later length above an earlier one is not."""
+    assert check_lengths([5, 5, 3, 1], batch=4, max_len=5, enforce_sorted=True).tolist() == [5, 5, 3, 1]
+    for unsorted in ([5, 3, 4], [3, 5, 5], [2, 1, 1, 2]):
+        with pytest.raises(ValueError, match="sorted in decreasing order"):
+            check_lengths(unsorted, batch=len(unsorted), max_len=5, enforce_sorted=True)
+    assert check_lengths([5, 3, 4], batch=3, max_len=5).tolist() == [5, 3, 4]  # unsorted is fine by default
+
+
+def test_padding_mask_of_no_sequences_is_empty():
+    none = torch.tensor([], dtype=torch.long)
+    assert padding_mask(none).shape == (0, 0)
+    assert padding_mask(none, max_len=3).shape == (0, 3)
+
+
+@pytest.mark.parametrize("batch_first", [True, False])
+def test_pack_reads_batch_and_time_from_the_layout(batch_first):
+    """B=3, T=5, F=2 all differ, so reading a wrong dimension is caught."""
+    x = torch.randn(3, 5, 2) if batch_first else torch.randn(5, 3, 2)
+    lengths = [5, 2, 1]
+    expected = pack_padded_sequence(x, torch.tensor(lengths), batch_first=batch_first, enforce_sorted=False)
+    packed = pack(x, lengths, batch_first=batch_first)
+    assert_close(packed.data, expected.data)
+    assert packed.batch_sizes.tolist() == expected.batch_sizes.tolist() == [3, 2, 1, 1, 1]
+    with pytest.raises(ValueError, match=r"a length \(6\) exceeds the padded size \(5\)"):
+        pack(x, [6, 2, 1], batch_first=batch_first)
+    with pytest.raises(ValueError, match="pass the lengths of this batch"):
+        pack(x, [5, 2], batch_first=batch_first)
+
+
+def test_reverse_padded_needs_time_and_batch_dimensions():
+    with pytest.raises(ValueError, match=r"expected x of shape \(T, B, ...\), got \(5,\)"):
+        reverse_padded(torch.ones(5), torch.tensor([5]))
+
+
+def test_pad_batch_keeps_trailing_feature_dimensions():
+    sequences = [torch.ones(3, 2), 2 * torch.ones(1, 2)]
+    padded, lengths = pad_batch(sequences, pad_value=-1.0)
+    assert padded.shape == (2, 3, 2) and lengths.tolist() == [3, 1]
+    assert_close(padded[1], torch.tensor([[2.0, 2.0], [-1.0, -1.0], [-1.0, -1.0]]))
+    time_first, _ = pad_batch(sequences, batch_first=False)
+    assert time_first.shape == (3, 2, 2)
+
+
+def test_pad_batch_names_at_most_three_mismatched_shapes():
+    sequences = [torch.ones(1, k) for k in (2, 3, 4, 5)]
+    with pytest.raises(ValueError, match=r"got \[\(1, 2\), \(1, 3\), \(1, 4\)\]$"):
+        pad_batch(sequences)
+
+
+def test_unshuffled_sampler_sorts_each_pool_longest_first_ties_in_index_order():
+    lengths = [3, 1, 4, 1, 5, 1, 1, 2]
+    sampler = BucketBatchSampler(lengths, batch_size=2, pool_batches=2, shuffle=False)
+    # pools of 4 indices in order: [0, 1, 2, 3] and [4, 5, 6, 7], each sorted by length, stably
+    expected = [[2, 0], [1, 3], [4, 7], [5, 6]]
+    assert sampler.batches(0) == sampler.batches(1) == expected
+    assert list(sampler) == expected and len(sampler) == 4
+    many_ties = [1] * 40
+    many_ties[3] = 2
+    (batch,) = BucketBatchSampler(many_ties, batch_size=40, pool_batches=1, shuffle=False).batches(0)
+    assert batch == [3] + [i for i in range(40) if i != 3]  # an unstable sort reorders the ties
