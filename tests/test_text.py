@@ -1,5 +1,7 @@
 """Tokenizers, Vocab, padding and TextDataset (chapter 10)."""
 
+from pathlib import Path
+
 import pytest
 import torch
 
@@ -85,3 +87,56 @@ def test_dataset_truncates_and_never_returns_empty():
 def test_dataset_checks_label_count():
     with pytest.raises(ValueError, match="as many labels"):
         TextDataset(["a"], [1, 0], Vocab.build([]), word_tokenize)
+
+
+def test_build_ignores_the_special_tokens_when_a_corpus_contains_them():
+    """A text that literally contains "<pad>" or "<unk>" must not give them a second id."""
+    vocab = Vocab.build([["<pad>", "a", "<unk>", "<unk>"], ["<pad>", "<pad>", "b", "a"]])
+    assert vocab.itos == [PAD, UNK, "a", "b"] and len(vocab) == 4
+    assert vocab.encode(["<pad>", "<unk>", "b"]) == [vocab.unk_id, vocab.unk_id, 3]
+
+
+def test_max_size_must_not_be_negative_and_repr_shows_the_first_tokens():
+    with pytest.raises(ValueError, match="max_size >= 0"):
+        Vocab.build([["a"]], max_size=-1)
+    vocab = Vocab.build([["b", "a", "a"]])
+    assert repr(vocab) == "Vocab(4 tokens: ['<pad>', '<unk>', 'a', 'b']...)"
+    assert "a" in vocab and "z" not in vocab
+
+
+def test_unk_rate_of_no_tokens_is_zero():
+    vocab = Vocab.build([["a"]])
+    assert vocab.unk_rate([]) == 0.0 and vocab.unk_rate([[]]) == 0.0
+
+
+def test_saved_vocabulary_is_readable_utf8_json(tmp_path):
+    Vocab.build([["café", "naïve"]]).save(tmp_path / "vocab.json")
+    text = (tmp_path / "vocab.json").read_text(encoding="utf-8")
+    assert "café" in text and "naïve" in text  # the words themselves, not \\u escapes
+
+
+@pytest.mark.parametrize("tokens", ['"<pad><unk>ab"', "[0, 1, 2]", '["<pad>", "<unk>", 3]'])
+def test_load_refuses_tokens_that_are_not_a_list_of_strings(tmp_path, tokens):
+    path = tmp_path / "vocab.json"
+    path.write_text('{"tokens": ' + tokens + "}", encoding="utf-8")
+    with pytest.raises(ValueError, match="'tokens' must be a list of strings; rebuild the vocabulary"):
+        Vocab.load(path)
+
+
+def test_chapter_10_negation_solution_prints_what_its_text_says(capsys):
+    """The ex-text-3 solution runs as written and prints the figures its prose quotes."""
+    import re
+
+    import nbformat
+
+    from utils.data import load_tweets
+
+    nb = nbformat.read(Path(__file__).parents[1] / "notebooks" / "10_text_pipeline.ipynb", as_version=4)
+    source = next(c.source for c in nb.cells if ":::{solution} ex-text-3" in c.source)
+    solution = source[source.index(":::{solution} ex-text-3") :]
+    code = re.search(r"```python\n(.*?)```", solution, re.DOTALL).group(1)
+    exec(code, {"word_tokenize": word_tokenize, "Vocab": Vocab, "corpus": load_tweets()})
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0] == "['i', 'did', \"n't\", 'like', 'the', 'café']"
+    assert printed[1:] == ["word_tokenize 25947 4.16%", "split_negations 25932 4.13%"]
+    assert "25,947 to 25,932" in solution and "4.16% to 4.13%" in solution

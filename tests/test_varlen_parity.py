@@ -215,3 +215,32 @@ def test_whatever_the_padding_holds_is_never_read(fill):
     x_filled = x.masked_fill(padding[..., None], fill)
     for got, expected in zip(exact_lstm(model, x_filled, lengths), packed_reference(model, x, lengths), strict=True):
         assert_close(got, expected)
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.float32, torch.float64])
+def test_margin_saturates_the_gates_exactly(dtype):
+    margin = torch.tensor([-MARGIN, MARGIN], dtype=dtype)
+    assert torch.sigmoid(margin).tolist() == [0.0, 1.0]
+
+
+@pytest.mark.parametrize("proj_size", [0, 2])
+def test_padding_feature_column_uses_both_biases_and_the_projection(proj_size):
+    """The extra w_ih column: -S on the input gate, +S on the forget gate, 0 on g and o, where S
+    bounds the rest of the gate with b_ih + b_hh and, with a projection, max |h| <= row sum |W_hr|."""
+    from utils.varlen import _layer_weights, _with_padding_feature
+
+    torch.manual_seed(5)
+    lstm = nn.LSTM(3, 4, proj_size=proj_size)
+    with torch.no_grad():
+        lstm.bias_ih_l0.copy_(torch.linspace(-50, 3, 16))  # the largest |b_ih + b_hh| needs both
+        lstm.bias_hh_l0.copy_(torch.linspace(-40, 9, 16))
+        if proj_size:
+            lstm.weight_hr_l0.mul_(30)
+    weights = _layer_weights(lstm, 0, 0)
+    extended = _with_padding_feature(weights, 4, True)
+    w_hr = lstm.weight_hr_l0 if proj_size else None
+    s = saturation(lstm.weight_hh_l0, lstm.bias_ih_l0 + lstm.bias_hh_l0, w_hr)
+    assert extended[0].shape == (16, 4)
+    assert_close(extended[0][:, :3], lstm.weight_ih_l0)
+    assert_close(extended[0][:, 3], torch.cat([-s.expand(4), s.expand(4), torch.zeros(8)]))
+    assert all(a is b for a, b in zip(extended[1:], weights[1:], strict=True))
