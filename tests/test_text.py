@@ -82,6 +82,8 @@ def test_dataset_truncates_and_never_returns_empty():
     assert data.lengths() == [3, 1, 1]
     padded, lengths, labels = collate_padded([data[0], data[1]])
     assert padded.shape == (2, 3) and lengths.tolist() == [3, 1] and labels.dtype == torch.float32
+    first_words = TextDataset(["a b c d"], [1], vocab, word_tokenize, max_len=1)  # the smallest max_len
+    assert first_words[0][0].tolist() == vocab.encode(["a"]) and first_words.lengths() == [1]
 
 
 def test_dataset_checks_label_count():
