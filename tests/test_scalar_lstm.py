@@ -205,3 +205,17 @@ def test_from_torch_accepts_tensors_and_refuses_other_layers():
     two_layers = torch.nn.LSTM(1, 1, num_layers=2).state_dict()
     with pytest.raises(ValueError, match=r"unexpected bias_hh_l1.*one-layer torch\.nn\.LSTM\(1, 1\)"):
         from_torch_lstm_weights(two_layers)
+
+
+def test_parameters_gates_and_history_are_read_only_and_parameters_keyword_only():
+    """A student cannot change a result after the fact, or pass twelve floats in the wrong order."""
+    import dataclasses
+
+    p = params()
+    with pytest.raises(TypeError):
+        ScalarLSTMParams(*range(12))  # positional: refused
+    history = run(SEQUENCE, p)
+    step_gates = gates(0.5, 0.0, p)
+    for frozen, name in ((p, "w1"), (step_gates, "f"), (history, "long")):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(frozen, name, 0.0)
