@@ -1,8 +1,20 @@
-"""Every test runs offline and away from the user's download cache."""
+"""Every test runs offline and away from the user's download cache.
 
+Property tests (hypothesis) are derandomised by default, so that `make test` runs the same
+examples on every machine and a pass or a failure can be reproduced; no time limit per example,
+since CI machines are slower. To search new examples, run them with
+`HYPOTHESIS_PROFILE=explore .venv/bin/pytest tests/test_text_properties.py` (random, more examples).
+"""
+
+import os
 import socket
 
 import pytest
+from hypothesis import settings
+
+settings.register_profile("repeatable", derandomize=True, deadline=None)
+settings.register_profile("explore", max_examples=1000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 @pytest.fixture(autouse=True)
