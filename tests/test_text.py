@@ -79,7 +79,8 @@ def test_dataset_truncates_and_never_returns_empty():
     assert ids.tolist() == vocab.encode(["a", "b", "c"]) and label == 1
     assert data[1][0].tolist() == [vocab.unk_id]  # empty text -> one <unk>
     assert data[2][0].tolist() == [vocab.unk_id]
-    assert data.lengths() == [3, 1, 1]
+    assert data.lengths() == [3, 1, 1] and len(data) == 3
+    assert vocab == Vocab.build([word_tokenize("a b c d")]) and vocab != vocab.itos  # a list is not a Vocab
     padded, lengths, labels = collate_padded([data[0], data[1]])
     assert padded.shape == (2, 3) and lengths.tolist() == [3, 1] and labels.dtype == torch.float32
     first_words = TextDataset(["a b c d"], [1], vocab, word_tokenize, max_len=1)  # the smallest max_len
