@@ -6,27 +6,39 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 
-.PHONY: help book test lint typecheck unit notebooks-fresh nbval nbval-portable book-strict execute execute-stale gpu-cells package-check benchmarks benchmarks-quick mutate assignments assignments-test mathjax chromium site-test clean colab-check
+.PHONY: help lock book test lint typecheck unit notebooks-fresh nbval nbval-portable book-strict execute execute-stale gpu-cells package-check benchmarks benchmarks-quick mutate mutate-all pdf texlive release-check assignments assignments-test mathjax chromium site-test clean colab-check
 
 help:
 	@echo "make book       set up .venv and build the site into _build/html"
+	@echo "make lock       remake requirements.txt (the lock) from requirements.in"
 	@echo "make test       lint, unit tests, notebook checks, nbval (quick mode), strict book build, browser test"
 	@echo "make site-test  build the site and check every page in headless Chromium"
 	@echo "make execute    re-run every notebook in full mode, in place (commit the result)"
 	@echo "make execute-stale  re-run only the notebooks whose code or imported utils changed"
 	@echo "make gpu-cells  on a CUDA machine: run the GPU cells and record their outputs"
-	@echo "make mutate MODULE=utils/x.py  mutation-test one module (surviving mutants = missing tests)"
+	@echo "make mutate MODULE=utils/x.py  mutation-test one module with mutmut (make mutate-all: every module)"
+	@echo "make pdf        build the whole book as a PDF with TeX Live (minutes)"
+	@echo "make release-check  version, changelog, citation and setup-cell refs agree (RELEASE=vX.Y.Z)"
 	@echo "make colab-check  run the course as on Colab (Colab's pinned versions; downloads a few GB)"
 	@echo "make benchmarks run every benchmark in full mode"
 	@echo "make assignments build student and autograder copies into assignments/dist/"
 	@echo "make clean      remove _build"
 
+# requirements.txt is a lock (every package, transitive ones included, with hashes), so pip
+# installs exactly the environment the site and the tests were checked with.
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	@touch $(STAMP)
+
+# Remake the lock from requirements.in (edit the direct pins there, then `make lock`, `make test`).
+lock: $(STAMP)
+	rm -f requirements.txt
+	$(BIN)/uv pip compile requirements.in --generate-hashes --python-version 3.11 \
+	  --python-platform x86_64-manylinux_2_28 $${PIP_FIND_LINKS:+--find-links $$PIP_FIND_LINKS} \
+	  -o requirements.txt
 
 book: $(STAMP) mathjax
 	$(BIN)/jupyter-book build . --builder html
@@ -119,9 +131,11 @@ package-check:
 	  [importlib.import_module('utils.' + n) for n in names]; \
 	  print('imported', len(names), 'utils modules from', utils.__file__)"
 
+# mutmut ([tool.mutmut] in pyproject.toml) on one module, in a scratch copy; its section of today's record.
+MUTATION_RECORD := benchmarks/results/mutation-$(shell date +%F).txt
 mutate: $(STAMP)
-	@test -n "$(MODULE)" || { echo "usage: make mutate MODULE=utils/text.py"; exit 2; }
-	$(BIN)/python tools/mutate.py $(MODULE)
+	@test -n "$(MODULE)" || { echo "usage: make mutate MODULE=utils/text.py  (every module: make mutate-all)"; exit 2; }
+	$(BIN)/python tools/mutation.py $(MODULE) --record $(MUTATION_RECORD)
 
 benchmarks: $(STAMP)
 	@set -e; for b in $(wildcard benchmarks/*.py); do echo "== $$b"; $(BIN)/python $$b; done
@@ -135,3 +149,26 @@ clean:
 # each assignment, and Colab's packages unchanged by setup cells and grading.
 colab-check: $(STAMP)
 	$(BIN)/python tools/colab_check.py --record ci/colab-check.txt
+
+# Every utils module (hours: run it on an idle machine, never inside `make test`).
+mutate-all: $(STAMP)
+	$(BIN)/python tools/mutation.py --all --record $(MUTATION_RECORD)
+
+# Debian's TeX Live and poppler for the PDF (never a downloaded TeX or browser).
+texlive:
+	@command -v xelatex >/dev/null && command -v pdftotext >/dev/null || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
+	    texlive-xetex texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended \
+	    texlive-plain-generic tex-gyre latexmk xindy fonts-freefont-otf fonts-dejavu \
+	    poppler-utils; }
+
+# The whole book as one PDF (_build/pdf/_build/latex/book.pdf), checked with pdftotext; a run is
+# recorded in ci/pdf-build.txt. Slow (minutes), so not part of `make test`.
+pdf: $(STAMP) texlive
+	$(BIN)/python tools/pdf.py build --record ci/pdf-build.txt
+
+# Version, changelog, CITATION.cff and the setup cells' ref agree (RELEASE=v1.0.0 for a release).
+release-check: $(STAMP)
+	$(BIN)/python tools/release.py check $(if $(RELEASE),--release $(RELEASE))

@@ -1,4 +1,4 @@
-"""Every test runs offline and away from the user's download cache.
+"""Every test runs offline, on the CPU (``LSTM_BOOK_DEVICE=cpu``) and away from the user's download cache.
 
 Property tests (hypothesis) are derandomised by default, so that `make test` runs the same
 examples on every machine and a pass or a failure can be reproduced; no time limit per example,
@@ -23,6 +23,8 @@ def _offline(tmp_path_factory, monkeypatch):
     connection to anything but this machine fails at once instead of downloading."""
     monkeypatch.setenv("LSTM_BOOK_DATA", str(tmp_path_factory.mktemp("data-cache")))
     monkeypatch.delenv("LSTM_BOOK_CORPUS", raising=False)
+    monkeypatch.setenv("LSTM_BOOK_DEVICE", "cpu")  # the same result on a machine with a GPU
+    monkeypatch.delenv("LSTM_BOOK_STRICT", raising=False)
     real_connect = socket.socket.connect
 
     def connect(self, address):

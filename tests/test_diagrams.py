@@ -115,6 +115,24 @@ def test_fused_weights_refuses_unreadable_sizes():
         diagrams.draw_fused_weights(hidden_size=9)
 
 
+@pytest.mark.parametrize("strategy", ["exact", "packed", "padded"])
+def test_classifier_names_the_strategy_it_is_given(strategy):
+    fig = diagrams.draw_classifier(strategy=strategy)
+    try:
+        shown = {t.get_text() for t in texts(fig)}
+        step, arrow = diagrams.STRATEGY_LABELS[strategy]
+        assert {step, arrow} <= shown
+        others = {label for s, labels in diagrams.STRATEGY_LABELS.items() if s != strategy for label in labels}
+        assert not others & shown
+    finally:
+        plt.close(fig)
+
+
+def test_classifier_rejects_an_unknown_strategy_naming_the_choices():
+    with pytest.raises(ValueError, match="'exact', 'packed', 'padded'"):
+        diagrams.draw_classifier(strategy="pack")
+
+
 def test_classifier_shapes_follow_its_arguments():
     fig = diagrams.draw_classifier(vocab_size=500, embed_dim=50, hidden_size=64)
     try:

@@ -1,6 +1,6 @@
-"""tools/mutate.py on a tiny module: the mutants it makes, the survivors it reports, files untouched."""
+"""tools/mutation.py (mutmut, one module at a time): its settings, its record, a real run on a tiny module."""
 
-import subprocess
+import re
 import sys
 import textwrap
 from pathlib import Path
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
-import mutate  # noqa: E402
+import mutation  # noqa: E402
 
 TINY = textwrap.dedent('''\
     """A tiny module."""
@@ -23,45 +23,28 @@ TINY = textwrap.dedent('''\
 
     def double(x: int) -> int:
         return x * 2
-
-
-    def reset(items: list) -> None:
-        items.clear()
-
-
-    UNUSED = [0] * 3  # pragma: no mutate
 ''')
 
 TESTS = textwrap.dedent('''\
-    from utils.tiny import clamp, double, reset
+    from utils.tiny import clamp, double
 
 
     def test_clamp():
-        assert clamp(-3) == 0 and clamp(5) == 0 + 5 and clamp(4, low=6) == 6
+        assert clamp(-3) == 0 and clamp(5) == 5 and clamp(4, low=6) == 6
 
 
     def test_double_of_zero():  # too weak: only zero
         assert double(0) == 0
-
-
-    def test_reset():
-        items = [1]
-        reset(items)
-        assert items == []
 ''')
 
+PYPROJECT = textwrap.dedent('''\
+    [tool.pytest.ini_options]
+    pythonpath = ["."]
 
-def test_mutants_of_a_tiny_module():
-    found = [(m.line, m.description) for m in mutate.mutants(TINY)]
-    assert found == [
-        (6, "negate if condition"), (6, "< -> <="), (6, "< -> >"),
-        (7, "return None"), (8, "return None"),
-        (12, "return None"), (12, "* -> /"), (12, "2 -> 3"), (12, "2 -> 1"),
-        (16, "delete call items.clear(...)"),
-    ]  # never the docstrings, the annotations or the default value
-    assert all(compile(m.source, "m", "exec") for m in mutate.mutants(TINY))
-    assert [m.line for m in mutate.mutants(TINY, lines=(11, 13))] == [12] * 4
-    assert "    return (x / 2)\n" in mutate.mutants(TINY, lines=(12, 12))[1].source
+    [tool.mutmut]
+    source_paths = ["utils/"]
+    pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]
+''')
 
 
 @pytest.fixture
@@ -71,40 +54,71 @@ def tiny_repo(tmp_path):
     (tmp_path / "utils" / "tiny.py").write_text(TINY)
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "test_tiny.py").write_text(TESTS)
-    (tmp_path / "tests" / "test_other.py").write_text("def test_nothing_to_do_with_it():\n    assert True\n")
+    (tmp_path / "tests" / "test_other.py").write_text("def test_unrelated():\n    assert 1 + 1 == 2\n")
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT)
     return tmp_path
 
 
-def run_mutate(repo, *args):
-    tool = Path(mutate.__file__)
-    return subprocess.run([sys.executable, str(tool), "utils/tiny.py", "--repo", str(repo), *args],
-                          capture_output=True, text=True, timeout=300, check=False)
+def test_the_sandbox_settings_narrow_mutmut_to_one_module_and_its_tests(tiny_repo):
+    assert mutation.default_tests(tiny_repo, Path("utils/tiny.py")) == ["tests/test_tiny.py"]
+    text = mutation.sandbox_pyproject(tiny_repo, Path("utils/tiny.py"), ["tests/test_tiny.py"])
+    assert text.count("[tool.mutmut]") == 1 and 'pythonpath = ["."]' in text
+    assert 'only_mutate = ["utils/tiny.py"]\n' in text
+    assert 'pytest_add_cli_args_test_selection = ["tests/test_tiny.py"]\n' in text
+    assert 'source_paths = ["utils/"]\n' in text
 
 
-def test_survivors_are_reported_and_the_module_is_untouched(tiny_repo):
-    assert mutate.default_tests(tiny_repo, Path("utils/tiny.py")) == ["tests/test_tiny.py"]
-    run = run_mutate(tiny_repo)
-    lines = run.stdout.strip().splitlines()
-    # double(0) == 0 also holds for x / 2, x * 3 and x * 1; "x <= low" returns low == x: the same
-    assert lines[-1] == "SURVIVORS tiny=4 killed=6 total=10", run.stdout + run.stderr
-    survived = [line for line in lines if line.startswith("SURVIVED")]
-    assert survived == ["SURVIVED utils/tiny.py:6: < -> <=", "SURVIVED utils/tiny.py:12: * -> /",
-                        "SURVIVED utils/tiny.py:12: 2 -> 3", "SURVIVED utils/tiny.py:12: 2 -> 1"]
-    assert "utils/tiny.py:12: * -> /" in run.stdout and "| return x * 2" in run.stdout
-    assert run.returncode == 1
+def test_a_module_no_test_imports_is_refused_with_the_fix(tiny_repo):
+    (tiny_repo / "utils" / "lonely.py").write_text("X = 1\n")
+    with pytest.raises(SystemExit, match="name the tests with --tests"):
+        mutation.default_tests(tiny_repo, Path("utils/lonely.py"))
+
+
+def test_toml_values():
+    assert mutation._toml(["a", 'b"c']) == '["a", "b\\"c"]'
+    assert (mutation._toml(True), mutation._toml(1.5), mutation._toml(3)) == ("true", "1.5", "3")
+    with pytest.raises(TypeError, match="use a string, number, boolean or list"):
+        mutation._toml({"a": 1})
+
+
+def test_results_and_diffs_are_read():
+    text = "    utils.tiny.x_clamp__mutmut_1: killed\n    utils.tiny.x_double__mutmut_2: no tests\nnoise\n"
+    assert mutation.parse_results(text) == {"utils.tiny.x_clamp__mutmut_1": "killed",
+                                            "utils.tiny.x_double__mutmut_2": "no tests"}
+    diff = "--- utils/tiny.py\n+++ utils/tiny.py\n@@ -1,3 +1,3 @@\n def double(x):\n-    return x * 2\n+    return x / 2\n"
+    assert mutation.parse_diff(diff, TINY.splitlines()) == (12, ["return x * 2"], ["return x / 2"])
+
+
+def test_the_record_keeps_reasons_and_other_modules(tmp_path):
+    record = tmp_path / "mutation.txt"
+    kept = mutation.Survivor("utils.tiny.x_double__mutmut_1", "survived", 12, ["return x * 2"], ["return x / 2"])
+    result = mutation.ModuleResult("utils/tiny.py", {"killed": 3, "survived": 1}, [kept])
+    section = mutation.format_module(result, "2026-12-04", "mutmut 3.8.1")
+    assert section.startswith("== utils/tiny.py  survivors 1/4  (killed 3, survived 1)  2026-12-04, mutmut 3.8.1\n")
+    assert mutation.PENDING in section
+    reasoned = section.replace(mutation.PENDING, "double(0) only")
+    mutation.write_record(record, {"utils/tiny.py": reasoned, "utils/a.py": "== utils/a.py  survivors 0/1\n"})
+    sections = mutation.read_record(record)
+    assert list(sections) == ["utils/a.py", "utils/tiny.py"] and record.read_text().startswith(mutation.HEADER)
+    again = mutation.ModuleResult("utils/tiny.py", {"survived": 1}, [
+        mutation.Survivor("n_1", "survived", 12, ["return x * 2"], ["return x / 2"])])
+    mutation.keep_reasons(again, sections["utils/tiny.py"])
+    assert again.survivors[0].why == "double(0) only"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mutation.txt"]  # no temporary file left
+
+
+def test_mutmut_finds_the_weakly_tested_function_and_leaves_the_module_alone(tiny_repo, tmp_path, capsys):
+    record = tmp_path / "record.txt"
+    code = mutation.main(["utils/tiny.py", "--repo", str(tiny_repo), "--record", str(record), "--jobs", "2"])
+    out = capsys.readouterr().out
+    assert code == 1, out
+    lines = [line.strip() for line in out.splitlines()]
+    changed = {line.split("  ", 1)[1] for line in lines if line.startswith("l.12")}
+    assert changed and all(c.startswith("return x * 2 -> ") for c in changed), out  # double(0) == 0: weak
+    # clamp is tested at both sides; only x <= low survives, and it returns low == x: equivalent
+    assert [line for line in lines if line.startswith(("l.6", "l.7", "l.8"))] == ["l.6  if x < low: -> if x <= low:"]
+    total = re.search(r"survivors \d+/(\d+)", out)[1]
+    assert lines[-1] == f"SURVIVORS tiny={len(changed) + 1} total={total}", out
     assert (tiny_repo / "utils" / "tiny.py").read_text() == TINY
-    assert sorted(p.name for p in (tiny_repo / "utils").iterdir()) == ["__init__.py", "tiny.py"]
-
-
-def test_max_and_lines_limit_the_run(tiny_repo):
-    run = run_mutate(tiny_repo, "--lines", "15-16", "--tests", "tests/test_tiny.py::test_reset")
-    assert run.stdout.strip().splitlines()[-1] == "SURVIVORS tiny=0 killed=1 total=1"
-    assert run.returncode == 0
-    run = run_mutate(tiny_repo, "--max", "2")  # the first two, in line order
-    assert run.stdout.strip().splitlines()[-1] == "SURVIVORS tiny=1 killed=1 total=2"
-
-
-def test_tests_that_fail_before_mutation_stop_the_run(tiny_repo):
-    (tiny_repo / "tests" / "test_tiny.py").write_text(TESTS + "\n\ndef test_broken():\n    assert False\n")
-    run = run_mutate(tiny_repo)
-    assert run.returncode == 2 and "fail before any mutation" in run.stdout
+    assert not (tiny_repo / "mutants").exists()
+    assert "== utils/tiny.py  survivors" in record.read_text()

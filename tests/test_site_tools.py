@@ -76,3 +76,86 @@ def test_link_targets_are_checked_against_the_built_files(tmp_path):
     assert site_test._existing_target(tmp_path, base, "intro.html#goals") is True
     assert site_test._existing_target(tmp_path, base, "../notebooks/missing.html") is False
     assert site_test._existing_target(tmp_path, base, "https://github.com/lstm-book/lstm-book") is None
+
+
+# The site's view of executed cells (tools/site_sphinx.py) and the figure metadata script.
+
+from docutils import nodes  # noqa: E402
+
+from tools import site_notebook_meta, site_sphinx  # noqa: E402
+
+
+def test_reader_output_drops_claims_result_lines_and_gpu_instructions():
+    text = ("loss 0.31\n[claim checked] the loss falls\nRESULT rnn_mse_T200=0.08\n"
+            "GPU output pending: the code changed since this cell last ran on a GPU.\n"
+            "On a machine with CUDA, run `make gpu-cells` to record it (book/setup.md).\n")
+    shown, claims = site_sphinx.reader_output(text)
+    assert claims == 1
+    assert shown == "loss 0.31\n" + site_sphinx.GPU_READER_TEXT
+    assert "make gpu-cells" not in shown and "RESULT" not in shown
+
+
+def test_reader_code_drops_lint_comments_but_keeps_their_explanation():
+    source = "def f(w=rng()):  # noqa: B008  (the bug, on purpose)\n    x = 1  # noqa\n    return w\n"
+    assert site_sphinx.reader_code(source) == "def f(w=rng()):  # (the bug, on purpose)\n    x = 1\n    return w\n"
+
+
+def test_only_claims_tells_a_claim_cell_from_a_cell_that_also_computes():
+    assert site_sphinx.only_claims('claim(a > b, "a beats b")\nclaim(c, "c holds")\n')
+    assert not site_sphinx.only_claims('x = 2\nclaim(x > 1, "x is big")\n')
+    assert not site_sphinx.only_claims("")
+
+
+def _cell(source: str, output: str) -> nodes.container:
+    cell = nodes.container(nb_element="cell_code")
+    cell += nodes.container("", nodes.literal_block(source, source), nb_element="cell_code_source")
+    block = nodes.literal_block(output, output, classes=["output", "stream"])
+    cell += nodes.container("", block, nb_element="cell_code_output")
+    return cell
+
+
+def test_clean_cells_removes_claim_cells_and_adds_one_summary_line():
+    doc = nodes.section()
+    doc += _cell('claim(a, "a holds")\nclaim(b, "b holds")', "[claim checked] a holds\n[claim checked] b holds\n")
+    doc += _cell("print(3)", "3\n")
+    site_sphinx.clean_cells(None, doc)
+    summaries = [p for p in doc.findall(nodes.paragraph) if "claims-summary" in p["classes"]]
+    assert len(summaries) == 1 and summaries[0].astext().startswith("2 statements")
+    assert "claim" not in "".join(b.astext() for b in doc.findall(nodes.literal_block))
+    assert [b.astext() for b in doc.findall(nodes.literal_block)] == ["print(3)", "3\n"]
+
+
+def test_punctuation_after_inline_maths_stays_with_it():
+    para = nodes.paragraph()
+    para += [nodes.Text("so "), nodes.math("h_t", "h_t"), nodes.Text(". Then ."), nodes.math("c", "c")]
+    site_sphinx.keep_punctuation_with_math(None, para)
+    group = para[1]
+    assert "nowrap" in group["classes"] and group.astext() == "h_t."
+    assert para[2].astext() == " Then ." and isinstance(para[3], nodes.math)
+
+
+def _notebook(*sources: str) -> dict:
+    cells = [{"cell_type": "code", "metadata": {}, "source": s, "outputs": []} for s in sources]
+    return {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+
+
+def test_figure_metadata_goes_to_the_marked_cell_and_a_second_run_changes_nothing():
+    figure = next(f for f in site_notebook_meta.FIGURES if f.notebook == "12_imdb_glove_bilstm")
+    others = [f.marker for f in site_notebook_meta.FIGURES if f.notebook == figure.notebook and f != figure]
+    notebook = _notebook(site_notebook_meta.SETUP_MARKER + "\nimport sys", f"x = 1\n{figure.marker})", *others)
+    once = site_notebook_meta.apply(notebook, figure.notebook)
+    meta = once["cells"][1]["metadata"]["mystnb"]
+    assert meta == {"figure": {"name": figure.name, "caption": figure.caption}, "image": {"alt": figure.alt}}
+    assert once["cells"][0]["metadata"]["tags"] == [site_notebook_meta.SETUP_TAG]
+    assert site_notebook_meta.apply(once, figure.notebook) == once
+
+
+def test_a_marker_that_no_longer_matches_names_the_fix():
+    with pytest.raises(SystemExit, match="update FIGURES"):
+        site_notebook_meta.apply(_notebook("print(1)"), "12_imdb_glove_bilstm")
+
+
+def test_every_figure_has_a_unique_name_and_alt_text_that_is_not_a_file_name():
+    names = [f.name for f in site_notebook_meta.FIGURES]
+    assert len(names) == len(set(names))
+    assert all(f.alt and not re.search(r"\.(png|svg)$", f.alt) for f in site_notebook_meta.FIGURES)

@@ -130,13 +130,11 @@ def test_chapter_10_negation_solution_prints_what_its_text_says(capsys):
     """The ex-text-3 solution runs as written and prints the figures its prose quotes."""
     import re
 
-    import nbformat
-
+    from tools.exercises import exercises
     from utils.data import load_tweets
 
-    nb = nbformat.read(Path(__file__).parents[1] / "notebooks" / "10_text_pipeline.ipynb", as_version=4)
-    source = next(c.source for c in nb.cells if ":::{solution} ex-text-3" in c.source)
-    solution = source[source.index(":::{solution} ex-text-3") :]
+    path = Path(__file__).parents[1] / "notebooks" / "10_text_pipeline.ipynb"
+    solution = next(e.solution for e in exercises(path) if e.label == "ex-text-3")
     code = re.search(r"```python\n(.*?)```", solution, re.DOTALL).group(1)
     exec(code, {"word_tokenize": word_tokenize, "Vocab": Vocab, "corpus": load_tweets()})
     printed = capsys.readouterr().out.splitlines()

@@ -225,10 +225,32 @@ def test_count_correct_and_accuracy():
 
 
 def test_pick_device(monkeypatch):
+    monkeypatch.setenv("LSTM_BOOK_DEVICE", "auto")
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert pick_device() == torch.device("cpu")
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     assert pick_device() == torch.device("cuda")
+    monkeypatch.delenv("LSTM_BOOK_DEVICE")  # unset means auto
+    assert pick_device() == torch.device("cuda")
+
+
+def test_pick_device_obeys_lstm_book_device_even_with_a_gpu(monkeypatch):
+    """make test sets LSTM_BOOK_DEVICE=cpu: a machine with CUDA must give the same results."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setenv("LSTM_BOOK_DEVICE", "cpu")
+    assert pick_device() == torch.device("cpu")
+    monkeypatch.setenv("LSTM_BOOK_DEVICE", " CUDA ")
+    assert pick_device() == torch.device("cuda")
+
+
+def test_pick_device_refuses_cuda_without_a_gpu_and_unknown_names(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setenv("LSTM_BOOK_DEVICE", "cuda")
+    with pytest.raises(RuntimeError, match="LSTM_BOOK_DEVICE=auto"):
+        pick_device()
+    monkeypatch.setenv("LSTM_BOOK_DEVICE", "gpu")
+    with pytest.raises(ValueError, match="auto, cpu, cuda"):
+        pick_device()
 
 
 def test_seed_model_reads_the_last_time_step_even_if_it_is_padding():

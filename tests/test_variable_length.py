@@ -197,10 +197,12 @@ def test_sorted_lengths_check_has_its_own_message():
     assert check_lengths([5, 3, 4], batch=3, max_len=5).tolist() == [5, 3, 4]  # unsorted is fine by default
 
 
-def test_padding_mask_of_no_sequences_is_empty():
+def test_padding_mask_of_no_sequences_is_refused():
+    """No lengths at all is a forgotten argument, not a batch: an empty mask would hide it."""
     none = torch.tensor([], dtype=torch.long)
-    assert padding_mask(none).shape == (0, 0)
-    assert padding_mask(none, max_len=3).shape == (0, 3)
+    for call in (lambda: padding_mask(none), lambda: padding_mask([], max_len=3)):
+        with pytest.raises(ValueError, match="no lengths: pass one length per sequence"):
+            call()
 
 
 @pytest.mark.parametrize("batch_first", [True, False])

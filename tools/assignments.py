@@ -11,7 +11,12 @@
 3. the untouched student notebook is graded without crashing, scores nothing, and every failed
    test case says what it expected (an ``AssertionError`` with a message, not a crash);
 4. the student notebook with the answer cells filled in from the solutions, graded with
-   ``otter run`` against the autograder zip (public and hidden tests), gets full marks.
+   ``otter run`` against the autograder zip (public and hidden tests), gets full marks
+   (A1 and A2; A3's otter run would train a second time);
+5. the grade that counts (``tools/grading_sandbox.py``, each question in its own guarded
+   process): the filled-in copy gets full marks, the untouched copy 0, every attempt at gaming
+   the grader in ``tools/grading_attacks.py`` 0 on its question and every honest alternative
+   full marks on its question.
 
 Grades are read from the ``GradingResults`` object that ``otter run --pickle-results`` saves,
 not from the text otter prints.
@@ -36,6 +41,8 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tools.grading_attacks import ATTEMPTS, with_answer  # noqa: E402
+from tools.grading_sandbox import grade as grade_isolated  # noqa: E402
 from utils.grading import ASSIGNMENTS, assign  # noqa: E402
 
 ANSWER_TAG = "otter_answer_cell"
@@ -204,6 +211,10 @@ def prove(name: str, workdir: Path) -> list[str]:
     # 4. the filled-in student notebook, graded against the autograder zip: full marks on every
     #    test, public and hidden (this also proves the solutions right: they are the answers)
     filled = fill_in(student, solutions, workdir / f"{name}-filled.ipynb")
+    problems += prove_isolated(name, student, filled, workdir)
+    if name == "a3_sentiment":
+        print(f"{name}: untouched scores {untouched.total:g} with otter; {'OK' if not problems else 'FAILED'}")
+        return problems
     start = time.perf_counter()
     complete = grade(filled, autograder, workdir)
     seconds = time.perf_counter() - start
@@ -223,6 +234,34 @@ def prove(name: str, workdir: Path) -> list[str]:
     print(f"{name}: untouched scores {untouched.total:g}; filled in {complete.total:g}/"
           f"{complete.max_total:g} ({hidden} hidden test cases, graded in {seconds:.0f} s); "
           f"{'OK' if not problems else 'FAILED'}")
+    return problems
+
+
+def prove_isolated(name: str, student: Path, filled: Path, workdir: Path) -> list[str]:
+    """Proof 5: the isolated grader's marks for the filled-in, untouched and gaming submissions."""
+    problems = []
+    start = time.perf_counter()
+    full = grade_isolated(name, filled)
+    for result in full:
+        if result.score != result.possible:
+            failed = [f"{c.name}: {c.message}" for c in result.cases if not c.passed]
+            problems.append(f"{name}: the filled-in copy gets {result.score}/{result.possible} on {result.name} "
+                            f"from the isolated grader {result.reason} {failed[:2]}")
+    blank = sum(r.score for r in grade_isolated(name, student))
+    if blank != 0:
+        problems.append(f"{name}: the untouched copy scores {blank} with the isolated grader, expected 0")
+    attempts = [a for a in ATTEMPTS if a.assignment == name]
+    for index, attempt in enumerate(attempts):
+        base = filled if attempt.function else student
+        notebook = with_answer(base, attempt, workdir / f"{name}-attempt-{index}.ipynb")
+        result = grade_isolated(name, notebook, only={attempt.question})[0]
+        wanted = result.possible if attempt.honest else 0.0
+        if result.score != wanted:
+            problems.append(f"{name}: {'honest' if attempt.honest else 'gaming'} attempt {attempt.label!r} gets "
+                            f"{result.score}/{result.possible} on {attempt.question}, expected {wanted}")
+    print(f"{name}: isolated grader: filled in {sum(r.score for r in full):g}/{sum(r.possible for r in full):g}, "
+          f"untouched {blank:g}, {len(attempts)} gaming and honest attempts checked in "
+          f"{time.perf_counter() - start:.0f} s")
     return problems
 
 

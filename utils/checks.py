@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from utils.config import quick_mode
+from utils.config import quick_mode, strict_claims
 
 
 def check_real(value: object, name: str = "x") -> float:
@@ -72,20 +72,35 @@ class ClaimError(AssertionError):
     """A sentence of the book is no longer supported by the outputs next to it."""
 
 
-def claim(condition: object, statement: str, *, in_quick: bool = False) -> None:
+# What this kernel's claims found, for :func:`claim_summary` (statements, in order).
+_HELD: list[str] = []
+_DIFFERED: list[str] = []
+
+WHY_RUNS_DIFFER = (
+    "Runs differ with the hardware, the number of threads and the library versions, and a "
+    "timing with whatever else the machine is doing; the book's outputs come from one full run."
+)
+
+
+def claim(condition: object, statement: str, *, in_quick: bool = False, got: str | None = None) -> None:
     """Check a sentence the chapter states about its own measured results.
 
-    In a full run (``make execute``) a false ``condition`` stops the notebook with
-    :class:`ClaimError`, so prose and outputs cannot drift apart; a true one prints
-    ``[claim checked] <statement>``. In quick mode the small run usually cannot support a
-    claim about the full run, so the check is skipped and says so, unless ``in_quick=True``
-    (for claims that hold at any size, such as an exact parity).
+    Where the book's outputs are made (``make execute`` sets ``LSTM_BOOK_STRICT=1``) a false
+    ``condition`` stops the notebook with :class:`ClaimError`, so prose and outputs cannot drift
+    apart. In a reader's run (Colab, a laptop) it prints a short note instead and the notebook goes
+    on: what the book states, what this run got (``got``, when given) and why runs can differ. A
+    true condition prints ``[claim checked] <statement>``. In quick mode the small run usually
+    cannot support a claim about the full run, so the check is skipped and says so, unless
+    ``in_quick=True`` (for claims that hold at any size, such as an exact parity); those are strict.
 
     >>> claim(0.8874 > 0.8725, "the BiLSTM beats TF-IDF on this split")
     [claim checked] the BiLSTM beats TF-IDF on this split
     """
     if not isinstance(statement, str) or not statement.strip():
         raise TypeError("claim needs the sentence it checks as a non-empty string")
+    if got is not None and not isinstance(got, str):
+        raise TypeError(f"claim's got= is this run's values as a string, got {type(got).__name__}")
+    strict = strict_claims() or quick_mode()
     if quick_mode() and not in_quick:
         print(f"[claim not checked in quick mode] {statement}")
         return
@@ -93,6 +108,26 @@ def claim(condition: object, statement: str, *, in_quick: bool = False) -> None:
         raise TypeError(
             f"claim needs a bool condition (compare with <, >, ==), got {type(condition).__name__}"
         )
-    if not condition:
-        raise ClaimError(f"the text claims: {statement!r}, but this run's outputs do not support it")
-    print(f"[claim checked] {statement}")
+    if condition:
+        _HELD.append(statement)
+        print(f"[claim checked] {statement}")
+        return
+    if strict:
+        got_text = f" (this run: {got})" if got else ""
+        raise ClaimError(
+            f"the text claims: {statement!r}, but this run's outputs do not support it{got_text}"
+        )
+    _DIFFERED.append(statement)
+    this_run = f"this run got {got}" if got else "this run's outputs above do not show it"
+    print(f"[note] The book's run found: {statement}. Here {this_run}. {WHY_RUNS_DIFFER}")
+
+
+def claim_summary() -> str:
+    """One line on this kernel's claims so far: how many held, and which did not (a reader's run)."""
+    total = len(_HELD) + len(_DIFFERED)
+    if total == 0:
+        return "No statement of this chapter was checked in this run (quick mode skips them)."
+    line = f"{len(_HELD)} of the {total} statements this chapter makes about its results held in this run"
+    if _DIFFERED:
+        return f"{line}; these came out differently: " + "; ".join(_DIFFERED)
+    return line + "."

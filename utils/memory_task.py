@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from utils.threads import threads_for_model
+
 BASELINE_MSE = 1.0 / 3.0  # variance of U(-1, 1): the error of always predicting 0
 SIGN_BASELINE_MSE = 1.0 / 12.0  # a perfect one-bit memory: keep sign(x_1), predict +-1/2
 KINDS = {"lstm": nn.LSTM, "rnn": nn.RNN, "gru": nn.GRU}
@@ -117,6 +119,15 @@ def train_memory_task(
     model = MemoryModel(
         kind, hidden_size=hidden_size, forget_bias=forget_bias, feedback=feedback, dtype=dtype
     )
+    with threads_for_model(model):  # one CPU thread: faster for a model this small (utils.threads)
+        return _train_memory_model(model, seq_len=seq_len, steps=steps, seed=seed, data=data,
+                                   batch_size=batch_size, lr=lr, every_step=every_step,
+                                   clip_norm=clip_norm, dtype=dtype)
+
+
+def _train_memory_model(model: MemoryModel, *, seq_len: int, steps: int, seed: int, data: torch.Generator,
+                        batch_size: int, lr: float, every_step: bool, clip_norm: float | None,
+                        dtype: torch.dtype) -> MemoryRun:
     trainable = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.Adam(trainable, lr=lr)
     losses = []
@@ -211,14 +222,15 @@ def train_sign_task(
         lstm.get_parameter("bias_ih_l0")[forget] = forget_bias
         lstm.get_parameter("bias_hh_l0")[forget] = 0.0
     optimizer = torch.optim.Adam([*lstm.parameters(), *readout.parameters()], lr=lr)
-    for _ in range(steps):
-        x, labels = sign_batch(batch_size, seq_len, generator=data)
-        logits = readout(lstm(x)[0][-1]).squeeze(-1)  # (batch,)
-        loss = nn.functional.binary_cross_entropy_with_logits(logits, labels)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    x, labels = sign_batch(2000, seq_len, generator=torch.Generator().manual_seed(seed))
-    with torch.no_grad():
-        predictions = readout(lstm(x)[0][-1]).squeeze(-1) > 0
+    with threads_for_model(lstm):  # one CPU thread: faster for a model this small (utils.threads)
+        for _ in range(steps):
+            x, labels = sign_batch(batch_size, seq_len, generator=data)
+            logits = readout(lstm(x)[0][-1]).squeeze(-1)  # (batch,)
+            loss = nn.functional.binary_cross_entropy_with_logits(logits, labels)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        x, labels = sign_batch(2000, seq_len, generator=torch.Generator().manual_seed(seed))
+        with torch.no_grad():
+            predictions = readout(lstm(x)[0][-1]).squeeze(-1) > 0
     return (predictions.float() == labels).float().mean().item()

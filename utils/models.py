@@ -45,11 +45,13 @@ class ClassifierConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"expected {name} to be a positive int, got {value!r}")
-        if not 0 <= self.pad_id < self.vocab_size:
-            raise ValueError(f"expected pad_id in [0, vocab_size), got {self.pad_id}")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"expected dropout in [0, 1), got {self.dropout}")
-        if self.strategy not in STRATEGIES:
+        pad_id = self.pad_id
+        if isinstance(pad_id, bool) or not isinstance(pad_id, int) or not 0 <= pad_id < self.vocab_size:
+            raise ValueError(f"expected pad_id to be an int in [0, vocab_size), got {self.pad_id!r}")
+        if not isinstance(self.bidirectional, bool):
+            raise TypeError(f"expected bidirectional to be True or False, got {self.bidirectional!r}")
+        check_dropout(self.dropout, upper="1)")
+        if not isinstance(self.strategy, str) or self.strategy not in STRATEGIES:
             raise ValueError(
                 f"expected strategy to be one of {', '.join(map(repr, STRATEGIES))}, got {self.strategy!r}"
             )
@@ -58,10 +60,38 @@ class ClassifierConfig:
         return asdict(self)
 
 
+def check_dropout(dropout: object, *, upper: str = "1]") -> float:
+    """``dropout`` as a float in [0, 1) (``upper="1)"``) or [0, 1]; a bool or NaN is refused."""
+    if isinstance(dropout, bool) or not isinstance(dropout, int | float):
+        raise TypeError(f"expected dropout to be a probability such as 0.5, got {dropout!r}")
+    if not (0.0 <= dropout < 1.0 or (upper == "1]" and dropout == 1.0)):
+        raise ValueError(f"expected dropout in [0, {upper}, got {dropout}")
+    return float(dropout)
+
+
+def check_tokens(tokens: object, vocab_size: int) -> None:
+    """Refuse token ids an embedding of ``vocab_size`` rows cannot look up, naming the fix."""
+    if not isinstance(tokens, Tensor) or tokens.dim() != 2:
+        got = tuple(tokens.shape) if isinstance(tokens, Tensor) else type(tokens).__name__
+        raise ValueError(f"expected tokens of shape (batch, seq_len), got {got}")
+    if tokens.dtype.is_floating_point or tokens.dtype.is_complex or tokens.dtype == torch.bool:
+        raise TypeError(f"expected integer token ids (torch.long), got {tokens.dtype}: use tokens.long()")
+    if tokens.numel() and (int(tokens.min()) < 0 or int(tokens.max()) >= vocab_size):
+        raise ValueError(
+            f"token ids must be in [0, {vocab_size}) for this model's embedding, got ids from "
+            f"{int(tokens.min())} to {int(tokens.max())}: encode with the vocabulary the model was built for"
+        )
+
+
 class LSTMClassifier(nn.Module):
     """tokens (batch, seq_len) and lengths (batch,) -> one logit per sequence (batch,)."""
 
     def __init__(self, config: ClassifierConfig) -> None:
+        if not isinstance(config, ClassifierConfig):
+            raise TypeError(
+                f"LSTMClassifier needs a ClassifierConfig, got {type(config).__name__}: "
+                "LSTMClassifier(ClassifierConfig(vocab_size=len(vocab), ...))"
+            )
         super().__init__()
         self.config = config
         c = config
@@ -94,8 +124,7 @@ class LSTMClassifier(nn.Module):
         return exact_lstm(self.lstm, embedded, lengths).h_n
 
     def forward(self, tokens: Tensor, lengths: Tensor | None = None) -> Tensor:
-        if tokens.dim() != 2:
-            raise ValueError(f"expected tokens of shape (batch, seq_len), got {tuple(tokens.shape)}")
+        check_tokens(tokens, self.config.vocab_size)
         embedded = self.embedding(tokens)  # (B, T, E)
         h_n = self.final_states(embedded, lengths)  # (num_layers * dirs, B, H)
         # the last layer's forward (h_n[-2]) and backward (h_n[-1]) summaries
@@ -113,12 +142,18 @@ class CharSeedModel(nn.Module):
     """
 
     def __init__(self, vocab_size: int, *, embed_dim: int = 16, hidden_size: int = 1) -> None:
+        sizes = {"vocab_size": vocab_size, "embed_dim": embed_dim, "hidden_size": hidden_size}
+        for name, value in sizes.items():
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"expected {name} to be a positive int, got {value!r}")
         super().__init__()
+        self.vocab_size = vocab_size
         self.embedding = nn.Embedding(vocab_size, embed_dim)  # no padding_idx, as in the source
         self.lstm = nn.LSTM(embed_dim, hidden_size, batch_first=True)
         self.output = nn.Linear(hidden_size, 1)
 
     def forward(self, tokens: Tensor, lengths: Tensor | None = None) -> Tensor:
         """tokens (batch, seq_len); ``lengths`` is accepted and ignored, as the source did."""
+        check_tokens(tokens, self.vocab_size)
         outputs, _ = self.lstm(self.embedding(tokens))  # (B, T, H)
         return self.output(outputs[:, -1]).squeeze(-1)  # the last time step, padding or not

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import functools
+import numbers
 from collections.abc import Iterator, Sequence
 
 import torch
@@ -15,7 +16,14 @@ from torch.utils.data import Sampler
 
 def _as_int_lengths(lengths: Tensor | Sequence[int]) -> Tensor:
     """lengths as a 1-D integer tensor, or ``ValueError`` (floats, bools, matrices)."""
-    lengths = torch.as_tensor(lengths)
+    if isinstance(lengths, str | bytes):
+        raise ValueError(f"expected lengths to be a 1-D tensor or list of ints, got a string {lengths!r:.20}")
+    try:
+        lengths = torch.as_tensor(lengths)
+    except (TypeError, ValueError, RuntimeError, OverflowError) as error:
+        raise ValueError(f"expected lengths to be a 1-D tensor or list of ints ({error})") from None
+    if lengths.numel() == 0:
+        lengths = lengths.long()  # [] reads as float32; no value can be wrong in it
     integer = not (lengths.is_floating_point() or lengths.is_complex() or lengths.dtype is torch.bool)
     if lengths.dim() != 1 or not integer:
         raise ValueError(
@@ -23,6 +31,25 @@ def _as_int_lengths(lengths: Tensor | Sequence[int]) -> Tensor:
             f"and dtype {lengths.dtype}"
         )
     return lengths
+
+
+def _check_tensor(x: object, name: str, layout: str) -> None:
+    if not isinstance(x, Tensor) or x.dim() < 2:
+        got = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
+        raise ValueError(f"expected {name} of shape {layout}, got {got}")
+
+
+def _as_sequence_tensor(sequence: object) -> Tensor:
+    """One sequence as a tensor of numbers, or ``ValueError`` (strings, ragged nested lists)."""
+    if isinstance(sequence, str | bytes):
+        raise ValueError(f"expected a sequence of token ids, got the string {sequence!r:.30}: encode it")
+    try:
+        tensor = torch.as_tensor(sequence)
+    except (TypeError, ValueError, RuntimeError, OverflowError) as error:
+        raise ValueError(f"expected each sequence as a tensor or a flat list of numbers ({error})") from None
+    if tensor.dtype == torch.bool or tensor.is_complex():
+        raise ValueError(f"expected sequences of ids or real features, got dtype {tensor.dtype}")
+    return tensor
 
 
 def check_lengths(
@@ -64,8 +91,10 @@ def padding_mask(lengths: Tensor | Sequence[int], max_len: int | None = None) ->
     longest length (default: exactly the longest).
     """
     lengths = _as_int_lengths(lengths)
-    longest = int(lengths.max()) if lengths.numel() else 0
-    if lengths.numel() and int(lengths.min()) < 0:
+    if not lengths.numel():
+        raise ValueError("padding_mask got no lengths: pass one length per sequence of a batch, e.g. [3, 1]")
+    longest = int(lengths.max())
+    if int(lengths.min()) < 0:
         raise ValueError(f"lengths cannot be negative, got {int(lengths.min())}")
     if max_len is None:
         max_len = longest
@@ -81,6 +110,7 @@ def pack(
     x: Tensor, lengths: Tensor | Sequence[int], *, batch_first: bool = False, enforce_sorted: bool = False
 ) -> PackedSequence:
     """``pack_padded_sequence`` with the checks of :func:`check_lengths` first."""
+    _check_tensor(x, "x", "(T, B, ...) or, with batch_first=True, (B, T, ...)")
     batch, max_len = (x.shape[0], x.shape[1]) if batch_first else (x.shape[1], x.shape[0])
     lengths = check_lengths(lengths, batch=batch, max_len=max_len, enforce_sorted=enforce_sorted)
     return pack_padded_sequence(x, lengths, batch_first=batch_first, enforce_sorted=enforce_sorted)
@@ -92,8 +122,9 @@ def reverse_padded(x: Tensor, lengths: Tensor) -> Tensor:
     lengths: (B,) ints in [1, T], checked when they are on the CPU (on a GPU, checking would
     wait for the device at every call). Reversing twice gives x back.
     """
-    if x.dim() < 2:
-        raise ValueError(f"expected x of shape (T, B, ...), got {tuple(x.shape)}")
+    _check_tensor(x, "x", "(T, B, ...)")
+    if not isinstance(lengths, Tensor):
+        lengths = _as_int_lengths(lengths)
     if lengths.device.type == "cpu":
         check_lengths(lengths, batch=x.shape[1], max_len=x.shape[0])
     steps = torch.arange(x.shape[0], device=x.device)[:, None]  # (T, 1)
@@ -115,11 +146,20 @@ def pad_batch(
     """
     if isinstance(sequences, Tensor) or not isinstance(sequences, Sequence) or not sequences:
         raise ValueError("expected a non-empty list of sequences to pad, e.g. [tensor([5, 6]), tensor([7])]")
-    tensors = [torch.as_tensor(s) for s in sequences]
+    if isinstance(pad_value, bool) or not isinstance(pad_value, int | float):
+        raise TypeError(f"expected pad_value to be a number (0 for token ids), got {pad_value!r}")
+    if not isinstance(batch_first, bool):
+        raise TypeError(f"expected batch_first to be True or False, got {batch_first!r}")
+    tensors = [_as_sequence_tensor(s) for s in sequences]
     if any(t.dim() == 0 for t in tensors) or len({t.shape[1:] for t in tensors}) > 1:
         shapes = sorted({tuple(t.shape) for t in tensors})[:3]
         raise ValueError(f"expected sequences of shape (L,) or (L, ...), equal after L, got {shapes}")
     lengths = torch.tensor([len(t) for t in tensors])
+    if any(t.dim() > 1 and not t.dtype.is_floating_point for t in tensors):
+        raise ValueError(
+            f"token ids must be 1-D sequences, got integer sequences of shape {tuple(tensors[0].shape)}: "
+            "pass one 1-D tensor per text (squeeze or flatten them); only float features may be (L, F)"
+        )
     if lengths.min() < 1:
         raise ValueError("cannot pad an empty sequence: give it at least one token (for example <unk>)")
     dtype = functools.reduce(torch.promote_types, (t.dtype for t in tensors))
@@ -146,7 +186,11 @@ def collate_padded(
         )
     if any(not isinstance(item, tuple | list) or len(item) != 2 for item in batch):
         raise ValueError(f"expected (token_ids, label) pairs, got {type(batch[0]).__name__} items")
+    if pad_to is not None and (isinstance(pad_to, bool) or not isinstance(pad_to, int) or pad_to < 0):
+        raise ValueError(f"expected pad_to to be an int >= 0 or None, got {pad_to!r}")
     tokens, labels = zip(*batch, strict=True)
+    if any(isinstance(y, str | bytes) or not isinstance(y, numbers.Real | Tensor) for y in labels):
+        raise TypeError(f"labels must be numbers (0 or 1), got {[type(y).__name__ for y in labels][:3]}")
     padded, lengths = pad_batch(tokens, pad_value=pad_value, batch_first=True)
     if pad_to is not None and padded.shape[1] < pad_to:
         padded = torch.nn.functional.pad(padded, (0, pad_to - padded.shape[1]), value=pad_value)
@@ -176,7 +220,11 @@ class BucketBatchSampler(Sampler[list[int]]):
             raise ValueError(
                 f"expected batch_size >= 1 and pool_batches >= 1 (ints), got {batch_size}, {pool_batches}"
             )
+        if not isinstance(shuffle, bool) or isinstance(seed, bool) or not isinstance(seed, int):
+            raise TypeError(f"expected shuffle True/False and an int seed, got {shuffle!r} and {seed!r}")
         self.lengths = _as_int_lengths(lengths) if len(lengths) else torch.zeros(0, dtype=torch.long)
+        if self.lengths.numel() and int(self.lengths.min()) < 0:
+            raise ValueError(f"lengths cannot be negative, got {int(self.lengths.min())}")
         self.batch_size, self.pool_batches, self.seed, self.shuffle = batch_size, pool_batches, seed, shuffle
         self.epoch = 0
 

@@ -12,9 +12,10 @@ import re
 import tempfile
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
+import numpy as np
 import torch
 from torch.utils.data import Dataset
 
@@ -31,6 +32,54 @@ def _check_text(text: object) -> str:
     if not isinstance(text, str):
         raise TypeError(f"expected text to be a str, got {type(text).__name__}: {text!r:.60}")
     return text
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def _check_tokens(tokens: Iterable[object], where: str) -> list[str]:
+    """The tokens as a list, or ``TypeError`` naming the first one that is not a string."""
+    tokens = list(tokens)
+    bad = [t for t in tokens if not isinstance(t, str)][:1]
+    if bad:
+        raise TypeError(
+            f"{where} needs tokens that are strings, got {type(bad[0]).__name__} {bad[0]!r:.40}: "
+            "tokenize text with word_tokenize or char_tokenize (ids are decoded with vocab.decode)"
+        )
+    return tokens  # type: ignore[return-value]
+
+
+def _token_lists(token_lists: object, where: str) -> Iterator[Iterable[str]]:
+    """Iterate a list of token lists, refusing a string (or a list of strings) in its place."""
+    fix = f"tokenize first: {where}([word_tokenize(t) for t in texts])"
+    if isinstance(token_lists, str) or not isinstance(token_lists, Iterable):
+        raise TypeError(f"{where} needs a list of token lists, got {type(token_lists).__name__}; {fix}")
+    for tokens in token_lists:
+        if isinstance(tokens, str) or not isinstance(tokens, Iterable):
+            raise TypeError(f"{where} got {tokens!r:.40} where a list of tokens belongs; {fix}")
+        yield tokens
+
+
+def _check_ids(ids: object, where: str) -> list[int]:
+    """Token ids as a list of Python ints: from a list or a 1-D integer tensor or array."""
+    if isinstance(ids, torch.Tensor | np.ndarray):
+        integer = (
+            np.issubdtype(ids.dtype, np.integer) if isinstance(ids, np.ndarray)
+            else not (ids.dtype.is_floating_point or ids.dtype.is_complex or ids.dtype == torch.bool)
+        )
+        if ids.ndim != 1 or not integer:
+            raise TypeError(f"{where} needs a 1-D sequence of integer ids, got shape {tuple(ids.shape)} "
+                            f"and dtype {ids.dtype}: pass one row, e.g. batch[0]")
+        return [int(i) for i in ids.tolist()]
+    if isinstance(ids, str) or not isinstance(ids, Iterable):
+        raise TypeError(f"{where} needs a list of integer ids, got {type(ids).__name__}")
+    ids = list(ids)
+    bad = next((i for i in ids if not _is_int(i)), None)
+    if bad is not None:
+        raise TypeError(f"{where} needs integer ids, got {type(bad).__name__} {bad!r:.40}: "
+                        "ids come from vocab.encode; round or convert floats with int() first")
+    return [int(i) for i in ids]
 
 
 def char_tokenize(text: str) -> list[str]:
@@ -60,7 +109,10 @@ class Vocab:
     unk_id = 1
 
     def __init__(self, tokens: Sequence[str]) -> None:
-        tokens = list(tokens)
+        if isinstance(tokens, str) or not isinstance(tokens, Iterable):
+            raise TypeError(f"a Vocab needs a list of token strings, got {type(tokens).__name__}: "
+                            "use Vocab.build(token_lists) or Vocab([PAD, UNK, 'word', ...])")
+        tokens = _check_tokens(tokens, "Vocab")
         if tokens[:2] != [PAD, UNK]:
             raise ValueError(f"a Vocab must start with {PAD!r} and {UNK!r}, got {tokens[:2]}")
         if len(set(tokens)) != len(tokens):
@@ -74,21 +126,17 @@ class Vocab:
     ) -> Vocab:
         """Keep tokens seen at least ``min_freq`` times, the ``max_size`` most frequent of them
         (ties broken alphabetically, so the result is reproducible), after ``<pad>`` and ``<unk>``."""
-        if max_size is not None and max_size < 0:
-            raise ValueError(f"expected max_size >= 0 or None, got {max_size}")
-        if min_freq < 1:
-            raise ValueError(f"expected min_freq >= 1, got {min_freq}")
-        if isinstance(token_lists, str):
-            raise TypeError("Vocab.build needs a list of token lists; tokenize first: "
-                            "Vocab.build([word_tokenize(t) for t in texts])")
+        if max_size is not None and (not _is_int(max_size) or max_size < 0):
+            raise ValueError(f"expected max_size >= 0 (an int) or None, got {max_size!r}")
+        if not _is_int(min_freq) or min_freq < 1:
+            raise ValueError(f"expected min_freq >= 1 (an int), got {min_freq!r}")
         counts: Counter[str] = Counter()
-        for tokens in token_lists:
-            if isinstance(tokens, str):
-                raise TypeError(
-                    f"Vocab.build got a string ({tokens!r:.40}) where a list of tokens belongs; "
-                    "tokenize first: Vocab.build([word_tokenize(t) for t in texts])"
-                )
-            counts.update(tokens)
+        for tokens in _token_lists(token_lists, "Vocab.build"):
+            try:
+                counts.update(tokens)
+            except TypeError:  # an unhashable token: a list nested one level too deep
+                _check_tokens(tokens, "Vocab.build")
+        _check_tokens(counts, "Vocab.build")  # each distinct token once: cheap even for IMDB
         counts.pop(PAD, None)
         counts.pop(UNK, None)
         kept = sorted((t for t, n in counts.items() if n >= min_freq), key=lambda t: (-counts[t], t))
@@ -108,17 +156,28 @@ class Vocab:
 
     def encode(self, tokens: Sequence[str]) -> list[int]:
         """Token ids; unknown tokens, and a literal ``<pad>`` typed in a text, become ``<unk>``."""
-        if isinstance(tokens, str):
-            raise TypeError("Vocab.encode needs a list of tokens; tokenize the text first")
+        if isinstance(tokens, str) or not isinstance(tokens, Iterable):
+            raise TypeError("Vocab.encode needs a list of tokens; tokenize the text first: "
+                            "vocab.encode(word_tokenize(text))")
+        tokens = _check_tokens(tokens, "Vocab.encode")
         return [self.unk_id if token == PAD else self.stoi.get(token, self.unk_id) for token in tokens]
 
     def decode(self, ids: Iterable[int]) -> list[str]:
-        return [self.itos[int(i)] for i in ids]
+        """Tokens of ``ids``: a list of ints or a 1-D integer tensor/array, each in [0, len(vocab))."""
+        ids = _check_ids(ids, "Vocab.decode")
+        bad = next((i for i in ids if not 0 <= i < len(self.itos)), None)
+        if bad is not None:
+            raise ValueError(
+                f"Vocab.decode got id {bad}, outside this vocabulary's range 0..{len(self.itos) - 1}: "
+                "decode with the vocabulary the ids were encoded with"
+            )
+        return [self.itos[i] for i in ids]
 
     def unk_rate(self, token_lists: Iterable[Sequence[str]]) -> float:
-        """Share of tokens that would encode to ``<unk>``."""
+        """Share of tokens that would encode to ``<unk>`` (token_lists: a list of token lists)."""
         total = unknown = 0
-        for tokens in token_lists:
+        for tokens in _token_lists(token_lists, "Vocab.unk_rate"):
+            tokens = _check_tokens(tokens, "Vocab.unk_rate")
             total += len(tokens)
             unknown += sum(token not in self.stoi for token in tokens)
         return unknown / total if total else 0.0
@@ -156,7 +215,12 @@ def pad_truncate(ids: Sequence[int], length: int, *, pad_id: int = 0) -> list[in
     """Keep the first ``length`` ids, or right-pad with ``pad_id`` up to ``length``."""
     if isinstance(length, bool) or not isinstance(length, int) or length < 1:
         raise ValueError(f"expected length to be an int >= 1, got {length!r}")
-    ids = list(ids)[:length]
+    if not _is_int(pad_id):
+        raise TypeError(f"expected pad_id to be an int, got {type(pad_id).__name__}: {pad_id!r}")
+    if isinstance(ids, torch.Tensor | np.ndarray):
+        raise TypeError("pad_truncate takes a list of ids; for a tensor use ids.tolist(), or pad a batch "
+                        "of tensors with utils.sequences.pad_batch")
+    ids = _check_ids(ids, "pad_truncate")[:length]
     return ids + [pad_id] * (length - len(ids))
 
 
@@ -176,7 +240,17 @@ class TextDataset(Dataset):
         *,
         max_len: int | None = None,
     ) -> None:
+        if isinstance(texts, str) or isinstance(labels, str):
+            raise TypeError("TextDataset needs a list of texts and a list of labels, not a single string")
+        if not isinstance(vocab, Vocab):
+            raise TypeError(f"expected vocab to be a Vocab, got {type(vocab).__name__}: use Vocab.build")
+        if not callable(tokenize):
+            raise TypeError(f"expected tokenize to be a function such as word_tokenize, got {tokenize!r}")
         texts, labels = list(texts), list(labels)  # by position: a pandas index is ignored
+        bad_text = next((t for t in texts if not isinstance(t, str)), None)
+        if bad_text is not None:
+            raise TypeError(f"every text must be a str, got {type(bad_text).__name__} {bad_text!r:.40}: "
+                            "drop missing texts (NaN) or convert them with str()")
         if len(texts) != len(labels):
             raise ValueError(f"expected as many labels as texts, got {len(labels)} and {len(texts)}")
         if max_len is not None and (isinstance(max_len, bool) or not isinstance(max_len, int) or max_len < 1):

@@ -21,13 +21,24 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
+from utils.config import device_choice
 from utils.sequences import BucketBatchSampler, collate_padded
 from utils.text import TextDataset, Vocab
+from utils.threads import threads_for_model
 
 
 def pick_device() -> torch.device:
-    """CUDA if a GPU is available, else the CPU."""
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    """The device the chapters train on, from ``LSTM_BOOK_DEVICE`` (:func:`utils.config.device_choice`):
+    ``auto`` (the default) is CUDA if a GPU is available, else the CPU; ``cpu`` and ``cuda`` choose."""
+    choice = device_choice()
+    if choice == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError(
+            "LSTM_BOOK_DEVICE=cuda but torch.cuda.is_available() is False: run on a machine with a "
+            "CUDA GPU (on Colab: Runtime > Change runtime type > GPU) or set LSTM_BOOK_DEVICE=auto"
+        )
+    if choice == "auto":
+        choice = "cuda" if torch.cuda.is_available() else "cpu"
+    return torch.device(choice)
 
 
 def predicted_labels(logits: Tensor) -> Tensor:
@@ -112,13 +123,15 @@ def train_epoch(
 def evaluate(
     model: nn.Module, loader: Iterable, *, device: torch.device | None = None, progress: bool = False
 ) -> Evaluation:
-    """One pass without gradients in ``eval()`` mode (no dropout): mean loss and accuracy."""
+    """One pass without gradients in ``eval()`` mode (no dropout): mean loss and accuracy.
+    A small model runs on one CPU thread (:mod:`utils.threads`)."""
     device = device or next(model.parameters()).device
     model.eval()
     loss_fn, tally = nn.BCEWithLogitsLoss(), _Tally()
-    for tokens, lengths, labels in _batches(loader, device, progress, "evaluate"):
-        logits = model(tokens, lengths)  # (B,)
-        tally.add(loss_fn(logits, labels), logits, labels)
+    with threads_for_model(model):
+        for tokens, lengths, labels in _batches(loader, device, progress, "evaluate"):
+            logits = model(tokens, lengths)  # (B,)
+            tally.add(loss_fn(logits, labels), logits, labels)
     return tally.result(loader)
 
 
@@ -161,11 +174,20 @@ def fit(
 
     The weights of the epoch with the best validation accuracy are kept and put back at the end
     (the earliest one on a tie). ``patience``: stop after that many epochs without a better
-    validation accuracy. ``progress``: ``tqdm`` bars for the epochs and the batches.
+    validation accuracy. ``progress``: ``tqdm`` bars for the epochs and the batches. A small model
+    trains on one CPU thread, and PyTorch's thread count is put back afterwards (:mod:`utils.threads`).
     """
     _check_fit_settings(epochs, lr, clip_norm, patience)
     device = device or next(model.parameters()).device
     model.to(device)
+    with threads_for_model(model):
+        return _fit(model, train_loader, valid_loader, epochs=epochs, lr=lr, clip_norm=clip_norm,
+                    patience=patience, device=device, progress=progress)
+
+
+def _fit(model: nn.Module, train_loader: Iterable, valid_loader: Iterable, *, epochs: int, lr: float,
+         clip_norm: float | None, patience: int | None, device: torch.device, progress: bool
+         ) -> TrainingHistory:
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     history, best_state, best_acc = TrainingHistory(), None, -math.inf
     for epoch in tqdm(range(1, epochs + 1), desc="epochs", disable=not progress):
@@ -271,12 +293,13 @@ def predict(
     stream, chunks = _texts(texts), [torch.empty(0)]
     model.eval()
     try:
-        while chunk := list(itertools.islice(stream, chunk_size)):
-            unlabelled = [0] * len(chunk)  # pragma: no mutate (TextDataset wants labels; none are read)
-            data = TextDataset(chunk, unlabelled, vocab, tokenize, max_len=max_len)
-            chunks.append(
-                _predict_chunk(model, data, batch_size=batch_size, max_tokens=max_tokens, device=device)
-            )
+        with threads_for_model(model):
+            while chunk := list(itertools.islice(stream, chunk_size)):
+                unlabelled = [0] * len(chunk)  # pragma: no mutate (TextDataset wants labels; none are read)
+                data = TextDataset(chunk, unlabelled, vocab, tokenize, max_len=max_len)
+                chunks.append(
+                    _predict_chunk(model, data, batch_size=batch_size, max_tokens=max_tokens, device=device)
+                )
     finally:
         model.train(was_training)
     logits = torch.cat(chunks)  # (N,)

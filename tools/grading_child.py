@@ -1,0 +1,242 @@
+"""The grading process of one question: loads a submission's definitions and runs the probes on them.
+
+Started by ``tools/grading_sandbox.py`` with ``python -I tools/grading_child.py`` in an empty
+folder; it reads one job (JSON) from stdin and writes one line, its results, to a private copy
+of stdout. It imports nothing from the course: the tests, the expected values and the scores
+stay in the grader's process. Before the submission's code runs, guards are put in place for
+the rest of this process's life:
+
+- an audit hook refuses opening files, ``exec``/``compile``, new imports outside the question's
+  allowed modules, subprocesses, sockets, frame and garbage-collector introspection;
+- a ``TorchFunctionMode`` refuses PyTorch's LSTM kernels always, and, while submitted code
+  runs, autograd (and every torch op where a question requires NumPy only);
+- submitted code sees builtins without ``open``, ``exec``, ``eval``, ``compile`` or ``input``,
+  and an ``__import__`` limited to the allowed modules.
+
+Every call into submitted code is wrapped: any ``BaseException`` becomes that case's failure.
+"""
+
+from __future__ import annotations
+
+import base64
+import builtins
+import io
+import json
+import math
+import os
+import sys
+import traceback
+import warnings
+from typing import Any
+
+import numpy as np
+
+ALWAYS_ALLOWED = {"math", "numpy", "collections", "functools", "itertools", "typing", "dataclasses",
+                  "re", "string", "operator", "heapq", "bisect", "random", "time", "warnings", "__future__"}
+REFUSED_EVENTS_PREFIXES = ("subprocess.", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork",
+                           "os.kill", "os.remove", "os.rename", "os.unlink", "os.rmdir", "os.mkdir",
+                           "os.chmod", "os.truncate", "os.listdir", "os.scandir", "shutil.", "socket.",
+                           "ctypes.", "gc.", "sys._getframe", "sys.settrace", "sys.setprofile",
+                           "sys._current_frames", "pickle.find_class", "marshal.", "urllib.", "webbrowser.")
+LSTM_KERNELS = ("lstm", "gru", "rnn_tanh", "rnn_relu", "_thnn_fused", "_cudnn_rnn", "lstm_cell")
+
+
+class Refused(RuntimeError):
+    """An operation a submission may not use while it is graded."""
+
+
+def encode(value: Any, depth: int = 0) -> Any:
+    """Plain JSON for a result: arrays as base64 ``.npy``, tuples and dicts marked, other types named."""
+    if depth > 20:
+        return {"__type__": "too deeply nested"}
+    if value is None or type(value) in (bool, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+        return {"__float__": repr(number)} if not math.isfinite(number) else number
+    if isinstance(value, np.ndarray):
+        buffer = io.BytesIO()
+        np.save(buffer, np.asarray(value, dtype=np.float64) if value.dtype.kind in "fiub" else value.astype(str),
+                allow_pickle=False)
+        return {"__nd__": base64.b64encode(buffer.getvalue()).decode("ascii"), "dtype": str(value.dtype)}
+    if "torch" in sys.modules and isinstance(value, sys.modules["torch"].Tensor):
+        torch = sys.modules["torch"]
+        plain = torch.Tensor.detach(value).cpu()
+        result = encode(plain.to(torch.float64).numpy() if plain.dtype != torch.bool else plain.numpy(), depth + 1)
+        return {**result, "dtype": str(value.dtype), "tensor": True}
+    if type(value) is tuple:
+        return {"__tuple__": [encode(v, depth + 1) for v in value]}
+    if type(value) is list:
+        return [encode(v, depth + 1) for v in value]
+    if type(value) is dict:
+        return {"__dict__": [[encode(k, depth + 1), encode(v, depth + 1)] for k, v in value.items()]}
+    return {"__type__": type(value).__name__}
+
+
+def decode(value: Any) -> Any:
+    """The inverse of :func:`encode` for the inputs the grader sends (arrays, tuples, dicts)."""
+    if isinstance(value, list):
+        return [decode(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "__nd__" in value:
+        return np.load(io.BytesIO(base64.b64decode(value["__nd__"])), allow_pickle=False)
+    if "__tuple__" in value:
+        return tuple(decode(v) for v in value["__tuple__"])
+    if "__dict__" in value:
+        return {decode(k): decode(v) for k, v in value["__dict__"]}
+    if "__float__" in value:
+        return float(value["__float__"])
+    return {k: decode(v) for k, v in value.items()}
+
+
+def describe(error: BaseException) -> str:
+    """``TypeName: message``, even when the exception's ``str()`` itself raises."""
+    try:
+        text = str(error)
+    except BaseException:  # noqa: BLE001 - a submitted exception may break anything
+        text = "(its message could not be read)"
+    return f"{type(error).__name__}: {text[:800]}"
+
+
+def install_audit_hook(allowed: set[str], state: dict[str, Any]) -> None:
+    """Refuse, from now on, what submitted code must not do (the hook cannot be removed)."""
+    prefixes = tuple(sorted(allowed))
+
+    def hook(event: str, args: tuple) -> None:
+        if event in ("exec", "compile"):
+            if state["loads"] > 0 and event == "exec":
+                state["loads"] -= 1
+                return
+            if state["student"]:
+                raise Refused(f"{event}() is not allowed in an answer")
+        elif event == "import" and state["student"]:
+            name = str(args[0]).split(".")[0]
+            if name not in prefixes:
+                raise Refused(f"importing {args[0]!r} is not allowed in this assignment")
+        elif event in ("open", "os.open") and state["student"]:
+            raise Refused(f"an answer may not open files ({args[0]!r})")
+        elif event == "object.__getattr__" and state["student"]:
+            raise Refused(f"an answer may not read {args[1]!r}")
+        elif event.startswith(REFUSED_EVENTS_PREFIXES):
+            raise Refused(f"{event} is not allowed while grading")
+
+    sys.addaudithook(hook)
+
+
+def safe_builtins(allowed: set[str]) -> dict[str, Any]:
+    """Builtins for submitted code: no file, exec or input; imports limited to ``allowed``."""
+    real_import = builtins.__import__
+
+    def guarded_import(name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0) -> Any:
+        if level != 0 or name.split(".")[0] not in allowed:
+            raise ImportError(f"importing {name!r} is not allowed in this assignment "
+                              f"(allowed: {', '.join(sorted(allowed))})")
+        return real_import(name, globals, locals, fromlist, level)
+
+    names = {k: v for k, v in vars(builtins).items()
+             if k not in ("open", "exec", "eval", "compile", "input", "breakpoint", "globals", "vars",
+                          "locals", "help", "exit", "quit", "copyright", "credits", "license")}
+    names["__import__"] = guarded_import
+    return names
+
+
+def torch_guard(state: dict[str, Any]) -> Any:
+    """A TorchFunctionMode refusing LSTM kernels, and autograd or any op when the question says so."""
+    import torch
+    from torch.overrides import TorchFunctionMode
+
+    class Guard(TorchFunctionMode):
+        def __torch_function__(self, func: Any, types: Any, args: Any = (), kwargs: Any = None) -> Any:
+            name = getattr(func, "__name__", str(func))
+            if state["forbid_lstm"] and name.lower().startswith(LSTM_KERNELS):
+                raise Refused(f"torch.{name} is not allowed in an answer: write the cell yourself")
+            if state["student"]:
+                if state["numpy_only"]:
+                    raise Refused(f"torch.{name} is not allowed here: use NumPy only")
+                if name in ("grad", "backward", "vjp", "jacobian") and state["no_autograd"]:
+                    raise Refused(f"torch.autograd ({name}) is not allowed here")
+            if name == "_pack_padded_sequence":
+                state["packed"] += 1
+            return func(*args, **(kwargs or {}))
+
+    return Guard, torch
+
+
+def lock_torch_modes(torch: Any) -> None:
+    """Take away the functions that would switch the guard off."""
+    def refuse(*_: Any, **__: Any) -> None:
+        raise Refused("switching off the grader's torch mode is not allowed")
+
+    for owner, attribute in [(torch._C, "_pop_torch_function_stack"), (torch._C, "DisableTorchFunction"),
+                             (torch.overrides, "_pop_mode"),
+                             (torch.overrides, "_pop_mode_temporarily")]:
+        if hasattr(owner, attribute):
+            setattr(owner, attribute, refuse)
+
+
+def load_probes() -> Any:
+    """``grading_probes.py`` from this file's folder (``python -I`` puts no folder on the path)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("grading_probes", os.path.join(os.path.dirname(
+        os.path.abspath(__file__)), "grading_probes.py"))
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def main() -> None:
+    job = json.loads(sys.stdin.read())
+    warnings.simplefilter("ignore")
+    result_fd = os.dup(1)
+    os.dup2(2, 1)  # what the submission prints goes to stderr, never into the results
+    nonce = job["nonce"]
+    allowed = ALWAYS_ALLOWED | set(job["allowed"])
+    state: dict[str, Any] = {"student": False, "loads": 0, "numpy_only": job.get("numpy_only", False),
+                             "no_autograd": job.get("no_autograd", False), "packed": 0,
+                             "forbid_lstm": job.get("forbid_lstm", False)}
+    probes = load_probes()
+
+    mode = None
+    if "torch" in allowed:
+        Guard, torch = torch_guard(state)
+        probes.warm_up(torch)
+        mode = Guard()
+        mode.__enter__()  # for the rest of this process
+        lock_torch_modes(torch)
+    code = compile(job["source"], "<submission>", "exec")
+    namespace: dict[str, Any] = {"__name__": "submission", "__builtins__": safe_builtins(allowed)}
+    namespace.update(probes.provided(job, namespace))
+    install_audit_hook(allowed, state)
+    results: list[dict[str, Any]] = []
+
+    def guarded(call: Any, *args: Any, **kwargs: Any) -> Any:
+        state["student"] = True
+        try:
+            return call(*args, **kwargs)
+        finally:
+            state["student"] = False
+
+    load_error = None
+    try:
+        state["loads"] = 1
+        guarded(exec, code, namespace)
+    except BaseException as error:  # noqa: BLE001
+        load_error = describe(error)
+    state["loads"] = 0
+    for case in job["cases"]:
+        try:
+            output = getattr(probes, case["probe"])(namespace, decode(case["payload"]), guarded, state)
+            results.append({"name": case["name"], "output": encode(output)})
+        except BaseException as error:  # noqa: BLE001 - any failure of submitted code is its case's
+            where = traceback.extract_tb(error.__traceback__)
+            line = next((f" (line {f.lineno} of your code)" for f in reversed(where) if f.filename == "<submission>"),
+                        "")
+            results.append({"name": case["name"], "error": describe(error) + line})
+    os.write(result_fd, (nonce + json.dumps({"results": results, "load_error": load_error}) + "\n").encode())
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

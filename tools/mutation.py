@@ -1,0 +1,258 @@
+"""Mutation testing of the utils modules with mutmut, one module at a time, and the record of it.
+
+    python tools/mutation.py utils/seed.py [utils/text.py ...] [--tests tests/test_x.py ...]
+                             [--record benchmarks/results/mutation-DATE.txt] [--jobs N]
+    python tools/mutation.py --all --record benchmarks/results/mutation-DATE.txt   # hours
+
+mutmut (settings in pyproject.toml, ``[tool.mutmut]``) changes one thing at a time in a module
+and runs the tests that cover it; a mutant that no test notices *survives*. Each module runs in
+its own scratch copy of the repository (mutmut works in ``mutants/`` there), with only that
+module mutated and only the test files that import it selected, so the working tree is never
+touched and a module's run costs its own tests, not the whole suite.
+
+The record has one section per module: survivors/total, then every survivor with its change.
+A survivor is a behaviour no test checks: kill it with a test, or write under it, on its
+``why:`` line, why the change cannot be seen (an equivalent mutant). Re-running a module keeps
+the ``why:`` lines of survivors that are still there. The last line printed per module is
+``SURVIVORS <module>=N total=T``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import importlib.metadata
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+NOT_LINKED = {".git", "_build", "mutants", "pyproject.toml", "__pycache__", ".pytest_cache", ".mypy_cache"}
+SURVIVING = {"survived", "no tests"}  # a timeout or a crash counts as noticed, as pytest -x would
+HEADER = """\
+# Mutation testing record: `make mutate MODULE=utils/x.py` or `make mutate-all` (tools/mutation.py).
+# Per module: survivors/total mutants, then each survivor (line, change) and why it is equivalent.
+# A survivor without a reason is a missing test.
+"""
+PENDING = "(to do: a test that kills it, or why it is equivalent)"
+
+
+@dataclass
+class Survivor:
+    """One mutant no test noticed: its mutmut name, status, line in the module and the change."""
+
+    name: str
+    status: str
+    line: int
+    removed: list[str]
+    added: list[str]
+    why: str = PENDING
+
+    @property
+    def change(self) -> str:
+        return " / ".join(self.removed) + " -> " + " / ".join(self.added)
+
+
+@dataclass
+class ModuleResult:
+    """Counts by mutmut status and the survivors of one module's run."""
+
+    module: str
+    counts: dict[str, int]
+    survivors: list[Survivor] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def default_tests(repo: Path, module: Path) -> list[str]:
+    """Test files that import the module (``utils.training``, ``from utils import training``)."""
+    dotted = ".".join(module.with_suffix("").parts)
+    package, name = dotted.rsplit(".", 1) if "." in dotted else ("", dotted)
+    pattern = re.compile(rf"(?m)^\s*(from\s+{re.escape(dotted)}\s+import|import\s+{re.escape(dotted)}\b|"
+                         rf"from\s+{re.escape(package)}\s+import\s+.*\b{re.escape(name)}\b)")
+    found = sorted(str(p.relative_to(repo)) for p in (repo / "tests").glob("test_*.py")
+                   if pattern.search(p.read_text(encoding="utf-8")))
+    if not found:
+        raise SystemExit(f"no test file imports {module}: name the tests with --tests tests/test_x.py")
+    return found
+
+
+def _toml(value: object) -> str:
+    """A TOML literal for the values mutmut's settings use (strings, numbers, booleans, lists)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    raise TypeError(f"cannot write {value!r} as a mutmut setting: use a string, number, boolean or list")
+
+
+def sandbox_pyproject(repo: Path, module: Path, tests: list[str]) -> str:
+    """The repository's pyproject.toml with ``[tool.mutmut]`` narrowed to one module and its tests."""
+    text = (repo / "pyproject.toml").read_text(encoding="utf-8")
+    settings = dict(tomllib.loads(text).get("tool", {}).get("mutmut", {}))
+    settings["only_mutate"] = [module.as_posix()]
+    settings["pytest_add_cli_args_test_selection"] = tests
+    kept = re.sub(r"(?ms)^\[tool\.mutmut\]\n.*?(?=^\[|\Z)", "", text).rstrip() + "\n"
+    return kept + "\n[tool.mutmut]\n" + "".join(f"{k} = {_toml(v)}\n" for k, v in settings.items())
+
+
+def make_sandbox(repo: Path, where: Path, module: Path, tests: list[str]) -> Path:
+    """A scratch copy of the repository: links to everything, its own pyproject.toml."""
+    sandbox = where / "repo"
+    sandbox.mkdir()
+    for entry in repo.iterdir():
+        if entry.name not in NOT_LINKED:
+            (sandbox / entry.name).symlink_to(entry)
+    (sandbox / "pyproject.toml").write_text(sandbox_pyproject(repo, module, tests), encoding="utf-8")
+    return sandbox
+
+
+def mutmut(sandbox: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the mutmut next to this Python in the sandbox (one thread per test process)."""
+    tool = Path(sys.executable).with_name("mutmut")
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": ""}
+    return subprocess.run([str(tool), *args], cwd=sandbox, env=env, capture_output=True, text=True,
+                          check=False)
+
+
+def parse_results(text: str) -> dict[str, str]:
+    """``mutmut results --all true`` lines (``    utils.x.x_f__mutmut_3: survived``) as name -> status."""
+    found = (re.match(r"\s*(\S+__mutmut_\d+): (.+)$", line) for line in text.splitlines())
+    return {m.group(1): m.group(2).strip() for m in found if m}
+
+
+def parse_diff(diff: str, source_lines: list[str]) -> tuple[int, list[str], list[str]]:
+    """The module line a ``mutmut show`` diff changes, and its removed and added lines."""
+    minus = [line for line in diff.splitlines() if line.startswith("-") and not line.startswith("---")]
+    removed = [line[1:].strip() for line in minus]
+    plus = [line for line in diff.splitlines() if line.startswith("+") and not line.startswith("+++")]
+    added = [line[1:].strip() for line in plus]
+    hunk = re.search(r"^@@ -(\d+)", diff, re.M)
+    start = int(hunk.group(1)) if hunk else 1
+    first = minus[0] if minus else None
+    number = 0
+    if first is not None:  # the hunk counts from the function; find the line in the module itself
+        matches = [i for i, text in enumerate(source_lines, 1) if text.rstrip() == first[1:].rstrip()]
+        number = min(matches, key=lambda i: abs(i - start), default=0) if matches else 0
+    return number, removed, added
+
+
+def run_module(repo: Path, module: Path, tests: list[str], jobs: int | None) -> ModuleResult:
+    """mutmut over one module in a scratch copy; the survivors with their changes."""
+    with tempfile.TemporaryDirectory(prefix="mutation-") as where:
+        sandbox = make_sandbox(repo, Path(where), module, tests)
+        run = mutmut(sandbox, "run", *(["--max-children", str(jobs)] if jobs else []))
+        statuses = parse_results(mutmut(sandbox, "results", "--all", "true").stdout)
+        if run.returncode != 0 or not statuses:
+            tail = (run.stdout + run.stderr)[-3000:]
+            raise SystemExit(f"mutmut failed on {module} (do its tests pass? {' '.join(tests)}):\n{tail}")
+        counts: dict[str, int] = {}
+        for status in statuses.values():
+            counts[status] = counts.get(status, 0) + 1
+        lines = (repo / module).read_text(encoding="utf-8").splitlines()
+        result = ModuleResult(module.as_posix(), counts)
+        for name, status in sorted(statuses.items(), key=lambda item: _number(item[0])):
+            if status in SURVIVING:
+                line, removed, added = parse_diff(mutmut(sandbox, "show", name).stdout, lines)
+                result.survivors.append(Survivor(name, status, line, removed, added))
+        result.survivors.sort(key=lambda s: (s.line, _number(s.name)))
+        return result
+
+
+def _number(name: str) -> int:
+    return int(name.rsplit("_", 1)[1])
+
+
+def format_module(result: ModuleResult, date: str, version: str) -> str:
+    """One module's section of the record."""
+    others = ", ".join(f"{status} {n}" for status, n in sorted(result.counts.items()))
+    lines = [f"== {result.module}  survivors {len(result.survivors)}/{result.total}  ({others})"
+             f"  {date}, {version}"]
+    if result.note:
+        lines.append(f"   {result.note}")
+    for s in result.survivors:
+        lines.append(f"   l.{s.line}  {s.change}" + ("" if s.status == "survived" else f"  [{s.status}]"))
+        lines.append(f"       why: {s.why}")
+    return "\n".join(lines) + "\n"
+
+
+def read_record(path: Path) -> dict[str, str]:
+    """The sections of an existing record, by module."""
+    if not path.exists():
+        return {}
+    sections = re.split(r"(?m)^(?=== )", path.read_text(encoding="utf-8"))
+    return {s.split()[1]: s.rstrip() + "\n" for s in sections if s.startswith("== ")}
+
+
+def keep_reasons(result: ModuleResult, previous: str | None) -> None:
+    """Carry the ``why:`` lines of an earlier section over to survivors with the same change."""
+    if not previous:
+        return
+    reasons = dict(re.findall(r"(?m)^   l\.\d+  (.+?)(?:  \[[^\]]+\])?\n       why: (.+)$", previous))
+    for survivor in result.survivors:
+        survivor.why = reasons.get(survivor.change, survivor.why)
+
+
+def write_record(path: Path, sections: dict[str, str]) -> None:
+    """Write the record atomically (a temporary file, then a rename), sections sorted by module."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = HEADER + "".join("\n" + sections[m] for m in sorted(sections))
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, delete=False, encoding="utf-8",
+                                     prefix=path.name, suffix=".tmp") as tmp:
+        tmp.write(text)
+    os.replace(tmp.name, path)
+
+
+def all_modules(repo: Path) -> list[Path]:
+    """Every utils module with code in it (``__init__.py`` defines nothing)."""
+    return sorted(p.relative_to(repo) for p in (repo / "utils").glob("*.py") if p.name != "__init__.py")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", type=Path, help="modules to mutate, e.g. utils/text.py")
+    parser.add_argument("--all", action="store_true", help="every utils module (hours: an idle machine)")
+    parser.add_argument("--tests", nargs="+", help="test files (default: those importing the module)")
+    parser.add_argument("--record", type=Path, help="record file to add the modules' sections to")
+    parser.add_argument("--jobs", type=int, help="mutants tested at once (default: every CPU)")
+    parser.add_argument("--repo", type=Path, default=REPO, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    repo = args.repo.resolve()
+    modules = all_modules(repo) if args.all else [m.resolve().relative_to(repo) if m.is_absolute() else m
+                                                   for m in args.modules]
+    if not modules:
+        parser.error("name a module (utils/text.py) or pass --all")
+    missing = [str(m) for m in modules if not (repo / m).is_file()]
+    if missing:
+        parser.error(f"no such module: {', '.join(missing)} (give paths like utils/text.py)")
+    version = f"mutmut {importlib.metadata.version('mutmut')}"
+    sections = read_record(args.record) if args.record else {}
+    survivors = 0
+    for module in modules:
+        result = run_module(repo, module, args.tests or default_tests(repo, module), args.jobs)
+        keep_reasons(result, sections.get(module.as_posix()))
+        section = format_module(result, datetime.date.today().isoformat(), version)
+        print(section, end="")
+        print(f"SURVIVORS {module.stem}={len(result.survivors)} total={result.total}", flush=True)
+        survivors += len(result.survivors)
+        if args.record:  # after every module, so an interrupted run keeps what it measured
+            sections[module.as_posix()] = section
+            write_record(args.record, sections)
+    return 1 if survivors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
