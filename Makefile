@@ -44,7 +44,7 @@ book: $(STAMP) mathjax
 	$(BIN)/jupyter-book build . --builder html
 	@echo "Open _build/html/index.html"
 
-test: $(STAMP) lint typecheck unit notebooks-fresh nbval nbval-portable benchmarks-quick assignments-test book-strict site-test
+test: $(STAMP) lint typecheck release-check unit notebooks-fresh nbval nbval-portable benchmarks-quick assignments-test book-strict site-test
 	@echo "make test: all checks passed"
 
 lint: $(STAMP)
@@ -60,10 +60,11 @@ unit: $(STAMP)
 # Committed outputs must come from a full run of the current code (tools/notebooks.py).
 notebooks-fresh: $(STAMP)
 	$(BIN)/python tools/notebooks.py check
+	$(BIN)/python tools/site_notebook_meta.py --check
 
 # Quick mode, the tweets corpus, an empty data cache: nothing is downloaded or read from the
 # user's cache, whatever the network.
-NBVAL := LSTM_BOOK_QUICK=1 LSTM_BOOK_CORPUS=tweets LSTM_BOOK_DATA=$$(mktemp -d) \
+NBVAL := LSTM_BOOK_QUICK=1 LSTM_BOOK_CORPUS=tweets LSTM_BOOK_DEVICE=cpu LSTM_BOOK_DATA=$$(mktemp -d) \
   $(BIN)/python -m pytest --nbval --nbval-current-env \
   --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:cacheprovider
 

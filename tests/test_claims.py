@@ -64,3 +64,10 @@ def test_bad_arguments_are_refused(monkeypatch):
     monkeypatch.setenv("LSTM_BOOK_STRICT", "yes")
     with pytest.raises(ValueError, match="LSTM_BOOK_STRICT must be 0, 1 or unset"):
         claim(True, "fine")
+
+
+def test_check_real_names_an_int_too_large_for_a_float():
+    from utils.checks import check_real
+
+    with pytest.raises(ValueError, match="fit in a float"):
+        check_real(10**400)

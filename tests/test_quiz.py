@@ -347,4 +347,4 @@ def test_browser_check_fails_without_quiz_or_with_external_requests(tmp_path, mo
     praises_wrong = _page(tmp_path, monkeypatch, "04_scalar_lstm",
                           js_edit=('fb.classList.add("incorrect");', 'fb.classList.add("correct");'))
     code, problems = _check(praises_wrong)
-    assert code == 1 and "clicking an incorrect answer showed" in problems
+    assert code == 1 and "clicking an answer that is incorrect showed" in problems

@@ -362,3 +362,10 @@ def test_evaluate_gives_the_same_numbers_for_the_exact_and_packed_strategies():
     packed.load_state_dict(exact.state_dict())
     batches = fixed_batches(vocab)
     assert evaluate(exact, batches) == pytest.approx(evaluate(packed, batches), rel=1e-5)
+
+
+def test_a_loader_without_lengths_gets_an_error_naming_collate_padded():
+    _, _, model = tiny_setup()
+    two_part = [(torch.zeros(2, 3, dtype=torch.long), torch.ones(2))]
+    with pytest.raises(ValueError, match="collate_padded"):
+        evaluate(model, two_part)

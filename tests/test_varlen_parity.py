@@ -244,3 +244,70 @@ def test_padding_feature_column_uses_both_biases_and_the_projection(proj_size):
     assert_close(extended[0][:, :3], lstm.weight_ih_l0)
     assert_close(extended[0][:, 3], torch.cat([-s.expand(4), s.expand(4), torch.zeros(8)]))
     assert all(a is b for a, b in zip(extended[1:], weights[1:], strict=True))
+
+
+# The same parity on a GPU (cuDNN), against a float64 CPU reference, in the precisions a GPU
+# run uses. Measured once on an H200 (benchmarks/results/cuda_parity_h200.txt): 0 failures.
+# Criterion: exact's relative error is at most 10 times packed's plus a per-mode slack.
+GPU_MODES = {  # mode: (dtype, allow TF32, bf16 autocast, slack)
+    "float64": (torch.float64, False, False, 1e-12),
+    "float32_tf32": (torch.float32, True, False, 5e-3),
+    "float32_no_tf32": (torch.float32, False, False, 5e-5),
+    "bf16_autocast": (torch.float32, False, True, 1e-2),
+}
+needs_cuda = pytest.mark.skipif(
+    not torch.cuda.is_available(), reason="needs a CUDA GPU (torch.cuda.is_available() is False here)"
+)
+
+
+def _relative_errors(got: tuple, reference: tuple) -> float:
+    """max |got - reference| / max |reference| over outputs, states and gradients (worst entry)."""
+    pairs = list(zip(got[:3], reference[:3], strict=True))
+    pairs += [(got[3][name], tensor) for name, tensor in reference[3].items()]
+    return max(
+        ((a.double().cpu() - b.double()).abs().max() / b.double().abs().max().clamp_min(1e-30)).item()
+        for a, b in pairs
+    )
+
+
+def device_errors(seed: int, device: torch.device, mode: str) -> tuple[float, float]:
+    """(packed's, exact's) relative error on ``device`` in ``mode``, against float64 packed on the CPU."""
+    config = {**random_config(seed), "dtype": torch.float64, "dropout": 0.0}
+    model, x, hx, weights = build(config)
+    reference = run(model, x, config["lengths"], hx, weights, exact=False)
+    dtype, tf32, bf16, _ = GPU_MODES[mode]
+    moved = nn.LSTM(**{k: getattr(model, k) for k in ("input_size", "hidden_size", "num_layers", "bias",
+                                                         "batch_first", "bidirectional", "proj_size")})
+    moved.load_state_dict(model.state_dict())
+    moved = moved.to(device=device, dtype=dtype)
+    to = lambda t: None if t is None else t.to(device=device, dtype=dtype)  # noqa: E731
+    args = (to(x), config["lengths"], None if hx is None else tuple(map(to, hx)), tuple(map(to, weights)))
+    previous = torch.backends.cudnn.allow_tf32
+    torch.backends.cudnn.allow_tf32 = tf32
+    try:
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16):
+            packed = run(moved, *args, exact=False)
+            exact = run(moved, *args, exact=True)
+    finally:
+        torch.backends.cudnn.allow_tf32 = previous
+    return _relative_errors(packed, reference), _relative_errors(exact, reference)
+
+
+@pytest.mark.parametrize("mode", ["float64", "float32_no_tf32"])
+def test_the_gpu_criterion_holds_on_the_cpu_too(mode):
+    """The comparison the CUDA test makes, run here so that it is itself tested on every machine."""
+    for seed in range(6):
+        packed, exact = device_errors(seed, torch.device("cpu"), mode)
+        assert exact <= 10 * packed + GPU_MODES[mode][3], (seed, packed, exact)
+    assert device_errors(1, torch.device("cpu"), "float64")[0] < 1e-12  # packed vs itself
+
+
+@needs_cuda
+@pytest.mark.parametrize("mode", list(GPU_MODES))
+def test_exact_matches_packed_on_cuda(mode):
+    failures = []
+    for seed in range(24):
+        packed, exact = device_errors(seed, torch.device("cuda"), mode)
+        if not exact <= 10 * packed + GPU_MODES[mode][3]:
+            failures.append((seed, packed, exact))
+    assert not failures, f"{mode}: (seed, packed error, exact error) {failures}"

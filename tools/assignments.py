@@ -213,7 +213,8 @@ def prove(name: str, workdir: Path) -> list[str]:
     filled = fill_in(student, solutions, workdir / f"{name}-filled.ipynb")
     problems += prove_isolated(name, student, filled, workdir)
     if name == "a3_sentiment":
-        print(f"{name}: untouched scores {untouched.total:g} with otter; {'OK' if not problems else 'FAILED'}")
+        verdict = "OK" if not problems else "FAILED"
+        print(f"{name}: untouched scores {untouched.total:g} with otter; {verdict}")
         return problems
     start = time.perf_counter()
     complete = grade(filled, autograder, workdir)
@@ -245,8 +246,8 @@ def prove_isolated(name: str, student: Path, filled: Path, workdir: Path) -> lis
     for result in full:
         if result.score != result.possible:
             failed = [f"{c.name}: {c.message}" for c in result.cases if not c.passed]
-            problems.append(f"{name}: the filled-in copy gets {result.score}/{result.possible} on {result.name} "
-                            f"from the isolated grader {result.reason} {failed[:2]}")
+            problems.append(f"{name}: the filled-in copy gets {result.score}/{result.possible} on "
+                            f"{result.name} from the isolated grader {result.reason} {failed[:2]}")
     blank = sum(r.score for r in grade_isolated(name, student))
     if blank != 0:
         problems.append(f"{name}: the untouched copy scores {blank} with the isolated grader, expected 0")
@@ -257,9 +258,11 @@ def prove_isolated(name: str, student: Path, filled: Path, workdir: Path) -> lis
         result = grade_isolated(name, notebook, only={attempt.question})[0]
         wanted = result.possible if attempt.honest else 0.0
         if result.score != wanted:
-            problems.append(f"{name}: {'honest' if attempt.honest else 'gaming'} attempt {attempt.label!r} gets "
+            kind = "honest" if attempt.honest else "gaming"
+            problems.append(f"{name}: {kind} attempt {attempt.label!r} gets "
                             f"{result.score}/{result.possible} on {attempt.question}, expected {wanted}")
-    print(f"{name}: isolated grader: filled in {sum(r.score for r in full):g}/{sum(r.possible for r in full):g}, "
+    got, possible = sum(r.score for r in full), sum(r.possible for r in full)
+    print(f"{name}: isolated grader: filled in {got:g}/{possible:g}, "
           f"untouched {blank:g}, {len(attempts)} gaming and honest attempts checked in "
           f"{time.perf_counter() - start:.0f} s")
     return problems

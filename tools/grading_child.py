@@ -27,17 +27,59 @@ import os
 import sys
 import traceback
 import warnings
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
-ALWAYS_ALLOWED = {"math", "numpy", "collections", "functools", "itertools", "typing", "dataclasses",
-                  "re", "string", "operator", "heapq", "bisect", "random", "time", "warnings", "__future__"}
-REFUSED_EVENTS_PREFIXES = ("subprocess.", "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork",
-                           "os.kill", "os.remove", "os.rename", "os.unlink", "os.rmdir", "os.mkdir",
-                           "os.chmod", "os.truncate", "os.listdir", "os.scandir", "shutil.", "socket.",
-                           "ctypes.", "gc.", "sys._getframe", "sys.settrace", "sys.setprofile",
-                           "sys._current_frames", "pickle.find_class", "marshal.", "urllib.", "webbrowser.")
+ALWAYS_ALLOWED = {
+    "math",
+    "numpy",
+    "collections",
+    "functools",
+    "itertools",
+    "typing",
+    "dataclasses",
+    "re",
+    "string",
+    "operator",
+    "heapq",
+    "bisect",
+    "random",
+    "time",
+    "warnings",
+    "__future__",
+}
+REFUSED_EVENTS_PREFIXES = (
+    "subprocess.",
+    "os.system",
+    "os.exec",
+    "os.posix_spawn",
+    "os.spawn",
+    "os.fork",
+    "os.kill",
+    "os.remove",
+    "os.rename",
+    "os.unlink",
+    "os.rmdir",
+    "os.mkdir",
+    "os.chmod",
+    "os.truncate",
+    "os.listdir",
+    "os.scandir",
+    "shutil.",
+    "socket.",
+    "ctypes.",
+    "gc.",
+    "sys.settrace",
+    "sys.setprofile",
+    "sys._current_frames",
+    "pickle.find_class",
+    "marshal.",
+    "urllib.",
+    "webbrowser.",
+)
 LSTM_KERNELS = ("lstm", "gru", "rnn_tanh", "rnn_relu", "_thnn_fused", "_cudnn_rnn", "lstm_cell")
 
 
@@ -49,20 +91,25 @@ def encode(value: Any, depth: int = 0) -> Any:
     """Plain JSON for a result: arrays as base64 ``.npy``, tuples and dicts marked, other types named."""
     if depth > 20:
         return {"__type__": "too deeply nested"}
-    if value is None or type(value) in (bool, str):
+    if value is None or type(value) in (bool, str, int):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         number = float(value)
         return {"__float__": repr(number)} if not math.isfinite(number) else number
     if isinstance(value, np.ndarray):
         buffer = io.BytesIO()
-        np.save(buffer, np.asarray(value, dtype=np.float64) if value.dtype.kind in "fiub" else value.astype(str),
-                allow_pickle=False)
+        np.save(
+            buffer,
+            np.asarray(value, dtype=np.float64) if value.dtype.kind in "fiub" else value.astype(str),
+            allow_pickle=False,
+        )
         return {"__nd__": base64.b64encode(buffer.getvalue()).decode("ascii"), "dtype": str(value.dtype)}
     if "torch" in sys.modules and isinstance(value, sys.modules["torch"].Tensor):
         torch = sys.modules["torch"]
         plain = torch.Tensor.detach(value).cpu()
-        result = encode(plain.to(torch.float64).numpy() if plain.dtype != torch.bool else plain.numpy(), depth + 1)
+        result = encode(
+            plain.to(torch.float64).numpy() if plain.dtype != torch.bool else plain.numpy(), depth + 1
+        )
         return {**result, "dtype": str(value.dtype), "tensor": True}
     if type(value) is tuple:
         return {"__tuple__": [encode(v, depth + 1) for v in value]}
@@ -99,11 +146,33 @@ def describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {text[:800]}"
 
 
-def install_audit_hook(allowed: set[str], state: dict[str, Any]) -> None:
-    """Refuse, from now on, what submitted code must not do (the hook cannot be removed)."""
+def install_audit_hook(allowed: set[str], state: dict[str, Any], trusted: tuple[str, ...]) -> None:
+    """Refuse, from now on, what submitted code must not do (the hook cannot be removed).
+
+    While submitted code runs, frames may be looked at only by code in the ``trusted`` folders
+    (PyTorch's, and this file's lock), directly or through the standard library.
+    """
     prefixes = tuple(sorted(allowed))
+    stdlib = os.path.dirname(os.path.abspath(os.__file__)) + os.sep
+    inside = [False]
+
+    def from_trusted() -> bool:
+        inside[0] = True
+        try:
+            frame = sys._getframe(2)
+            while frame is not None and frame.f_code.co_filename.startswith(stdlib):
+                frame = frame.f_back
+            return frame is not None and frame.f_code.co_filename.startswith(trusted)
+        finally:
+            inside[0] = False
 
     def hook(event: str, args: tuple) -> None:
+        if inside[0]:
+            return
+        if event in ("sys._getframe", "object.__getattr__") and state["student"]:
+            if from_trusted():
+                return
+            raise Refused(f"an answer may not look at the grader's frames ({event})")
         if event in ("exec", "compile"):
             if state["loads"] > 0 and event == "exec":
                 state["loads"] -= 1
@@ -116,8 +185,8 @@ def install_audit_hook(allowed: set[str], state: dict[str, Any]) -> None:
                 raise Refused(f"importing {args[0]!r} is not allowed in this assignment")
         elif event in ("open", "os.open") and state["student"]:
             raise Refused(f"an answer may not open files ({args[0]!r})")
-        elif event == "object.__getattr__" and state["student"]:
-            raise Refused(f"an answer may not read {args[1]!r}")
+        elif event in ("object.__setattr__", "object.__delattr__") and state["student"]:
+            raise Refused(f"an answer may not change {args[1]!r} of {type(args[0]).__name__} objects")
         elif event.startswith(REFUSED_EVENTS_PREFIXES):
             raise Refused(f"{event} is not allowed while grading")
 
@@ -128,20 +197,43 @@ def safe_builtins(allowed: set[str]) -> dict[str, Any]:
     """Builtins for submitted code: no file, exec or input; imports limited to ``allowed``."""
     real_import = builtins.__import__
 
-    def guarded_import(name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0) -> Any:
+    def guarded_import(
+        name: str, globals: Any = None, locals: Any = None, fromlist: Any = (), level: int = 0
+    ) -> Any:
         if level != 0 or name.split(".")[0] not in allowed:
-            raise ImportError(f"importing {name!r} is not allowed in this assignment "
-                              f"(allowed: {', '.join(sorted(allowed))})")
+            raise ImportError(
+                f"importing {name!r} is not allowed in this assignment "
+                f"(allowed: {', '.join(sorted(allowed))})"
+            )
         return real_import(name, globals, locals, fromlist, level)
 
-    names = {k: v for k, v in vars(builtins).items()
-             if k not in ("open", "exec", "eval", "compile", "input", "breakpoint", "globals", "vars",
-                          "locals", "help", "exit", "quit", "copyright", "credits", "license")}
+    names = {
+        k: v
+        for k, v in vars(builtins).items()
+        if k
+        not in (
+            "open",
+            "exec",
+            "eval",
+            "compile",
+            "input",
+            "breakpoint",
+            "globals",
+            "vars",
+            "locals",
+            "help",
+            "exit",
+            "quit",
+            "copyright",
+            "credits",
+            "license",
+        )
+    }
     names["__import__"] = guarded_import
     return names
 
 
-def torch_guard(state: dict[str, Any]) -> Any:
+def torch_guard(state: Mapping[str, Any]) -> Any:
     """A TorchFunctionMode refusing LSTM kernels, and autograd or any op when the question says so."""
     import torch
     from torch.overrides import TorchFunctionMode
@@ -156,31 +248,52 @@ def torch_guard(state: dict[str, Any]) -> Any:
                     raise Refused(f"torch.{name} is not allowed here: use NumPy only")
                 if name in ("grad", "backward", "vjp", "jacobian") and state["no_autograd"]:
                     raise Refused(f"torch.autograd ({name}) is not allowed here")
-            if name == "_pack_padded_sequence":
-                state["packed"] += 1
             return func(*args, **(kwargs or {}))
 
     return Guard, torch
 
 
-def lock_torch_modes(torch: Any) -> None:
-    """Take away the functions that would switch the guard off."""
-    def refuse(*_: Any, **__: Any) -> None:
-        raise Refused("switching off the grader's torch mode is not allowed")
+def lock_torch_modes(torch: Any, state: Mapping[str, Any]) -> None:
+    """Let only PyTorch's own code switch the guard off (as it does around every mode call).
 
-    for owner, attribute in [(torch._C, "_pop_torch_function_stack"), (torch._C, "DisableTorchFunction"),
-                             (torch.overrides, "_pop_mode"),
-                             (torch.overrides, "_pop_mode_temporarily")]:
+    PyTorch pops the mode while it runs the mode's ``__torch_function__`` and inside
+    ``torch.autograd``; while submitted code runs, a call from anywhere but PyTorch's folder
+    (the submission, or a standard-library helper it calls) is refused.
+    """
+    torch_folder = os.path.dirname(os.path.abspath(torch.__file__)) + os.sep
+
+    def locked(original: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if state["student"]:
+                caller = sys._getframe(1).f_code.co_filename
+                if not os.path.abspath(caller).startswith(torch_folder):
+                    raise Refused("switching off the grader's torch mode is not allowed")
+            return original(*args, **kwargs)
+
+        return call
+
+    for owner, attribute in [
+        (torch._C, "_get_function_stack_at"),
+        (torch.overrides, "_get_current_function_mode"),
+        (torch.overrides, "_get_current_function_mode_stack"),
+        (torch._C, "_pop_torch_function_stack"),
+        (torch._C, "DisableTorchFunction"),
+        (torch._C, "_set_torch_function_state"),
+        (torch.overrides, "_pop_torch_function_stack"),
+        (torch.overrides, "_pop_mode"),
+        (torch.overrides, "_pop_mode_temporarily"),
+    ]:
         if hasattr(owner, attribute):
-            setattr(owner, attribute, refuse)
+            setattr(owner, attribute, locked(getattr(owner, attribute)))
 
 
 def load_probes() -> Any:
     """``grading_probes.py`` from this file's folder (``python -I`` puts no folder on the path)."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("grading_probes", os.path.join(os.path.dirname(
-        os.path.abspath(__file__)), "grading_probes.py"))
+    spec = importlib.util.spec_from_file_location(
+        "grading_probes", os.path.join(os.path.dirname(os.path.abspath(__file__)), "grading_probes.py")
+    )
     module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     spec.loader.exec_module(module)  # type: ignore[union-attr]
     return module
@@ -193,22 +306,30 @@ def main() -> None:
     os.dup2(2, 1)  # what the submission prints goes to stderr, never into the results
     nonce = job["nonce"]
     allowed = ALWAYS_ALLOWED | set(job["allowed"])
-    state: dict[str, Any] = {"student": False, "loads": 0, "numpy_only": job.get("numpy_only", False),
-                             "no_autograd": job.get("no_autograd", False), "packed": 0,
-                             "forbid_lstm": job.get("forbid_lstm", False)}
+    state: dict[str, Any] = {
+        "student": False,
+        "loads": 0,
+        "numpy_only": job.get("numpy_only", False),
+        "no_autograd": job.get("no_autograd", False),
+        "forbid_lstm": job.get("forbid_lstm", False),
+    }
     probes = load_probes()
 
+    view = MappingProxyType(state)  # what objects the submission can reach may hold: read-only
     mode = None
     if "torch" in allowed:
-        Guard, torch = torch_guard(state)
+        Guard, torch = torch_guard(view)
         probes.warm_up(torch)
         mode = Guard()
         mode.__enter__()  # for the rest of this process
-        lock_torch_modes(torch)
+        lock_torch_modes(torch, view)
     code = compile(job["source"], "<submission>", "exec")
     namespace: dict[str, Any] = {"__name__": "submission", "__builtins__": safe_builtins(allowed)}
     namespace.update(probes.provided(job, namespace))
-    install_audit_hook(allowed, state)
+    trusted = (os.path.abspath(__file__),)
+    if "torch" in sys.modules:
+        trusted += (os.path.dirname(os.path.abspath(sys.modules["torch"].__file__)) + os.sep,)
+    install_audit_hook(allowed, state, trusted)
     results: list[dict[str, Any]] = []
 
     def guarded(call: Any, *args: Any, **kwargs: Any) -> Any:
@@ -227,12 +348,14 @@ def main() -> None:
     state["loads"] = 0
     for case in job["cases"]:
         try:
-            output = getattr(probes, case["probe"])(namespace, decode(case["payload"]), guarded, state)
+            output = getattr(probes, case["probe"])(namespace, decode(case["payload"]), guarded, view)
             results.append({"name": case["name"], "output": encode(output)})
         except BaseException as error:  # noqa: BLE001 - any failure of submitted code is its case's
             where = traceback.extract_tb(error.__traceback__)
-            line = next((f" (line {f.lineno} of your code)" for f in reversed(where) if f.filename == "<submission>"),
-                        "")
+            line = next(
+                (f" (line {f.lineno} of your code)" for f in reversed(where) if f.filename == "<submission>"),
+                "",
+            )
             results.append({"name": case["name"], "error": describe(error) + line})
     os.write(result_fd, (nonce + json.dumps({"results": results, "load_error": load_error}) + "\n").encode())
     os._exit(0)

@@ -41,7 +41,9 @@ def warm_up(torch: Any) -> None:
     model = torch.nn.Sequential(torch.nn.Embedding(3, 2, padding_idx=0), torch.nn.Linear(2, 1))
     optimizer = torch.optim.Adam([*lstm.parameters(), *model.parameters()], lr=0.01)
     for ids in DataLoader([[1, 2], [2, 1]], batch_size=2, collate_fn=lambda b: torch.tensor(b)):
-        packed = pack_padded_sequence(model[0](ids), torch.tensor([2, 1]), batch_first=True, enforce_sorted=False)
+        packed = pack_padded_sequence(
+            model[0](ids), torch.tensor([2, 1]), batch_first=True, enforce_sorted=False
+        )
         _, (h_n, _) = lstm(packed)
         loss = torch.nn.BCEWithLogitsLoss()(h_n.sum(dim=(0, 2)), torch.ones(2))
         loss.backward()
@@ -109,7 +111,9 @@ def layer_gradients(namespace: dict[str, Any], payload: dict[str, Any], guarded:
     return out, h_n, c_n, dx, dw
 
 
-def layer_with_marked_step(namespace: dict[str, Any], payload: dict[str, Any], guarded: Any, state: Any) -> Any:
+def layer_with_marked_step(
+    namespace: dict[str, Any], payload: dict[str, Any], guarded: Any, state: Any
+) -> Any:
     """``lstm_layer``'s output when every call of ``lstm_step`` adds ``mark`` to its new h."""
     import torch
 
@@ -153,14 +157,22 @@ def train(namespace: dict[str, Any], payload: dict[str, Any], guarded: Any, stat
     from torch.utils.data import DataLoader
 
     build_vocab, encode, collate, cls, train_epoch = (
-        _function(namespace, n) for n in ("build_vocab", "encode", "collate", "BiLSTMClassifier", "train_epoch"))
+        _function(namespace, n)
+        for n in ("build_vocab", "encode", "collate", "BiLSTMClassifier", "train_epoch")
+    )
     torch.manual_seed(payload["seed"])
     vocab = guarded(build_vocab, payload["texts"], payload["max_size"])
     if type(vocab) is not dict:
         raise TypeError(f"build_vocab should return a dict, got {type(vocab).__name__}")
-    pairs = [(guarded(encode, text, vocab), label) for text, label in zip(payload["texts"], payload["labels"])]
-    loader = DataLoader(pairs, batch_size=64, shuffle=True, collate_fn=collate,
-                        generator=torch.Generator().manual_seed(payload["seed"]))
+    texts, labels = payload["texts"], payload["labels"]
+    pairs = [(guarded(encode, text, vocab), label) for text, label in zip(texts, labels, strict=False)]
+    loader = DataLoader(
+        pairs,
+        batch_size=64,
+        shuffle=True,
+        collate_fn=collate,
+        generator=torch.Generator().manual_seed(payload["seed"]),
+    )
     model = guarded(cls, len(vocab))
     optimizer = torch.optim.Adam(model.parameters(), lr=payload["lr"])
     losses = [guarded(train_epoch, model, loader, optimizer) for _ in range(payload["epochs"])]

@@ -65,7 +65,9 @@ def answer_source(notebook: Path, allowed: set[str]) -> tuple[str, list[str]]:
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
-        source = "\n".join(line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!")))
+        source = "\n".join(
+            line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!"))
+        )
         try:
             tree = ast.parse(source)
         except SyntaxError as error:
@@ -75,7 +77,9 @@ def answer_source(notebook: Path, allowed: set[str]) -> tuple[str, list[str]]:
             if _keep(node, allowed):
                 kept.append(ast.get_source_segment(source, node) or "")
             elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                notes.append(f"cell {index}: `{ast.get_source_segment(source, node)}` is not allowed and was ignored")
+                notes.append(
+                    f"cell {index}: `{ast.get_source_segment(source, node)}` is not allowed and was ignored"
+                )
     return "\n\n".join(kept) + "\n", notes
 
 
@@ -98,35 +102,65 @@ def _keep(node: ast.stmt, allowed: set[str]) -> bool:
 def run_question(question: Question, source: str) -> QuestionResult:
     """Run one question's cases in a fresh grading process and score them here."""
     nonce = secrets.token_hex(16)
-    job = {"nonce": nonce, "source": source, "allowed": sorted(question.allowed), **question.guards,
-           "cases": [{"name": c.name, "probe": c.probe, "payload": encode(c.payload)} for c in question.cases if c.probe]}
+    job = {
+        "nonce": nonce,
+        "source": source,
+        "allowed": sorted(question.allowed),
+        **question.guards,
+        "cases": [
+            {"name": c.name, "probe": c.probe, "payload": encode(c.payload)}
+            for c in question.cases
+            if c.probe
+        ],
+    }
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with tempfile.TemporaryDirectory(prefix="grading-") as folder:
         try:
-            done = subprocess.run([sys.executable, "-I", str(HERE / "grading_child.py")], input=json.dumps(job),
-                                  capture_output=True, text=True, cwd=folder, timeout=question.timeout,
-                                  env={"PATH": os.environ.get("PATH", ""), "OMP_NUM_THREADS":
-                                       os.environ.get("OMP_NUM_THREADS", str(os.cpu_count() or 1))})
+            done = subprocess.run(
+                [sys.executable, "-I", str(HERE / "grading_child.py")],
+                input=json.dumps(job),
+                capture_output=True,
+                text=True,
+                cwd=folder,
+                timeout=question.timeout,
+                env={
+                    "PATH": os.environ.get("PATH", ""),
+                    "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", str(os.cpu_count() or 1)),
+                },
+            )
         except subprocess.TimeoutExpired:
-            return _failed(question, f"the grading of {question.name} did not finish in {question.timeout} s "
-                                     "(an endless loop?)")
+            return _failed(
+                question,
+                f"the grading of {question.name} did not finish in {question.timeout} s (an endless loop?)",
+            )
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     lines = [line for line in done.stdout.splitlines() if line.startswith(nonce)]
     if not lines:
-        return _failed(question, f"the grading process of {question.name} ended without results "
-                                 f"(exit status {done.returncode}): {done.stderr.strip()[-400:]}")
-    report = json.loads(lines[-1][len(nonce):])
+        return _failed(
+            question,
+            f"the grading process of {question.name} ended without results "
+            f"(exit status {done.returncode}): {done.stderr.strip()[-400:]}",
+        )
+    report = json.loads(lines[-1][len(nonce) :])
     outputs = {r["name"]: r for r in report["results"]}
-    cases = [_check(case, outputs.get(case.name if case.probe else case.payload["from"]), cpu)
-             for case in question.cases]
+    cases = [
+        _check(case, outputs.get(case.name if case.probe else case.payload["from"]), cpu)
+        for case in question.cases
+    ]
     public_ok = all(c.passed for c in cases if not c.hidden)
     hidden = [c for c in cases if c.hidden]
     share = (sum(c.passed for c in hidden) / len(hidden)) if hidden else 1.0
     score = question.points * share if public_ok else 0.0
     reason = report.get("load_error") or ""
-    return QuestionResult(question.name, round(score, 4), question.points, cases,
-                          f"loading the answers raised {reason}" if reason else "", round(cpu, 1))
+    return QuestionResult(
+        question.name,
+        round(score, 4),
+        question.points,
+        cases,
+        f"loading the answers raised {reason}" if reason else "",
+        round(cpu, 1),
+    )
 
 
 def _check(case: Any, output: dict[str, Any] | None, cpu: float) -> CaseResult:
@@ -139,8 +173,9 @@ def _check(case: Any, output: dict[str, Any] | None, cpu: float) -> CaseResult:
     except AssertionError as error:
         return CaseResult(case.name, case.hidden, False, str(error))
     except Exception as error:  # noqa: BLE001 - a result of the wrong kind fails its case, with why
-        return CaseResult(case.name, case.hidden, False, f"the result has the wrong form ({type(error).__name__}: "
-                                                         f"{error})")
+        return CaseResult(
+            case.name, case.hidden, False, f"the result has the wrong form ({type(error).__name__}: {error})"
+        )
     return CaseResult(case.name, case.hidden, True)
 
 
@@ -173,22 +208,35 @@ def write_json(path: Path, data: Any) -> None:
 
 def summary(name: str, results: list[QuestionResult]) -> dict[str, Any]:
     """The score file: total, per question score and every case's outcome."""
-    return {"assignment": name, "score": round(sum(r.score for r in results), 4),
-            "possible": sum(r.possible for r in results), "questions": [asdict(r) for r in results]}
+    return {
+        "assignment": name,
+        "score": round(sum(r.score for r in results), 4),
+        "possible": sum(r.possible for r in results),
+        "questions": [asdict(r) for r in results],
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("assignment")
     parser.add_argument("notebook", type=Path)
-    parser.add_argument("--seed", type=int, default=int(os.environ.get("LSTM_BOOK_GRADING_SEED", "0")),
-                        help="the term's seed (tools/assignments.py variant); 0 is the public one")
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=int(os.environ.get("LSTM_BOOK_GRADING_SEED", "0")),
+        help="the term's seed (tools/assignments.py variant); 0 is the public one",
+    )
     parser.add_argument("--out", type=Path, help="write the score JSON here")
     args = parser.parse_args(argv)
     results = grade(args.assignment, args.notebook, seed=args.seed)
     data = summary(args.assignment, results)
     for result in results:
-        print(f"{result.name}: {result.score:g}/{result.possible:g}" + (f"  ({result.reason})" if result.reason else ""))
+        print(
+            f"{result.name}: {result.score:g}/{result.possible:g}"
+            + (f"  ({result.reason})" if result.reason else "")
+        )
         for case in result.cases:
             if not case.passed:
                 print(f"  {'hidden' if case.hidden else 'public'} {case.name}: {case.message}")

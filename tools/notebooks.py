@@ -62,7 +62,7 @@ NEEDS = {
 }
 
 SETUP_CELL_TEMPLATE = '''\
-# Setup. On Google Colab: fetch the course ({ref}) and install what this chapter needs.
+# Setup. On Google Colab: fetch the course ({ref}), install what this chapter needs.
 # Anywhere else this cell does nothing (run `make book` once to set up locally).
 import sys
 
@@ -71,14 +71,16 @@ if "google.colab" in sys.modules:
     import subprocess
 
     COURSE = pathlib.Path("{course_dir}")
+    REPOSITORY = "{repo_url}"
     if not COURSE.exists():
-        subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", "{ref}",
-                        "{repo_url}", str(COURSE)], check=True)
+        clone = ["git", "clone", "-q", "--depth", "1", "--branch", "{ref}"]
+        subprocess.run([*clone, REPOSITORY, str(COURSE)], check=True)
 {install}    sys.path.insert(0, str(COURSE))'''
 
 INSTALL_TEMPLATE = '''\
-    packages = {packages}  # what Colab lacks
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", *packages], check=True)
+    packages = [{packages}]
+    pip = [sys.executable, "-m", "pip", "install", "-q"]
+    subprocess.run([*pip, *packages], check=True)
 '''
 
 
@@ -156,7 +158,8 @@ def setup_cell_source(
     packages: list[str] | None = None, *, repo_url: str | None = None, ref: str | None = None
 ) -> str:
     """The exact source a notebook's first code cell must have, installing ``packages`` on Colab."""
-    install = INSTALL_TEMPLATE.format(packages=repr(list(packages))) if packages else ""
+    listed = "".join(f'\n        "{package}",' for package in packages or []) + "\n    "
+    install = INSTALL_TEMPLATE.format(packages=listed) if packages else ""
     return SETUP_CELL_TEMPLATE.format(
         repo_url=repo_url or repository_url(), course_dir=COURSE_DIR_ON_COLAB,
         ref=ref or repository_ref(), install=install,
@@ -236,9 +239,18 @@ def source_hashes(nb: nbformat.NotebookNode) -> dict[str, str]:
         for c in code_cells(nb)[1:]
     ]
     hashes = {"cells": _sha(*cells)}
-    for path in imported_modules(nb):
+    for path in imported_modules(nb) + quiz_files(nb):
         hashes[path.relative_to(ROOT).as_posix()] = _sha(path.read_bytes())
     return hashes
+
+
+_QUIZ_CALL = re.compile(r"""show_quiz\(\s*["']([\w-]+)["']""")
+
+
+def quiz_files(nb: nbformat.NotebookNode) -> list[Path]:
+    """The quiz files (quizzes/<chapter>.json) whose questions the notebook's outputs show."""
+    names = {name for cell in code_cells(nb)[1:] for name in _QUIZ_CALL.findall(cell.source)}
+    return sorted(path for name in names if (path := ROOT / "quizzes" / f"{name}.json").is_file())
 
 
 def code_hash(nb: nbformat.NotebookNode) -> str:

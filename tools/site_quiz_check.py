@@ -89,8 +89,8 @@ def _check_choice(page, name: str) -> list[str]:
         page.click(f"#{answer['id']}")
         shown = page.evaluate(_FEEDBACK, [question["wrap"], answer["feedback"]])
         if not (shown["shown"] and shown[verdict] and shown["text"] == shown["want"] and shown["text"]):
-            problems.append(f"{name}: clicking a {verdict} answer showed {shown}, expected its feedback "
-                            f"{shown['want']!r} marked {verdict}")
+            problems.append(f"{name}: clicking an answer that is {verdict} showed {shown}, "
+                            f"expected its feedback {shown['want']!r} marked {verdict}")
     return problems
 
 

@@ -35,7 +35,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tools.notebooks import repository_url  # noqa: E402
+from tools.notebooks import repository_ref, repository_url  # noqa: E402
+from tools.site_quiz_check import check_quiz  # noqa: E402
 
 SCREENSHOTS = {
     "landing": "book/intro",
@@ -160,7 +161,7 @@ def check_page(page, base: str, html_root: Path, name: str, repo: str) -> list[s
     if name.startswith("notebooks/"):
         stem = name.split("/", 1)[1]
         owner_repo = repo.removeprefix("https://github.com/")
-        wanted = f"{COLAB}{owner_repo}/blob/main/notebooks/{stem}.ipynb"
+        wanted = f"{COLAB}{owner_repo}/blob/{repository_ref()}/notebooks/{stem}.ipynb"
         colab = [h for h in hrefs if h.startswith(COLAB)]
         if colab != [wanted]:
             problems.append(f"{name}: expected exactly the Colab link {wanted}, found {colab}")
@@ -261,6 +262,10 @@ def run(html_root: Path, screenshots: Path) -> list[str]:
             for name in pages:
                 page = context.new_page()
                 found = check_page(page, base, html_root, name, repo)
+                if name.startswith("notebooks/"):  # the self-check quiz answers a click
+                    quiz_page = context.new_page()
+                    found += [f"{name}: {p}" for p in check_quiz(quiz_page, urljoin(base, f"{name}.html"))]
+                    quiz_page.close()
                 problems += found
                 print(f"{'ok  ' if not found else 'FAIL'} {name}")
                 page.close()

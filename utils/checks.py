@@ -28,7 +28,12 @@ def check_real(value: object, name: str = "x") -> float:
             f"expected {name} to be a real number (int or float), got {type(value).__name__}: "
             f"{value!r}"
         )
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:
+        raise ValueError(
+            f"expected {name} to fit in a float (|x| < 1.8e308), got an int of {len(str(value))} digits"
+        ) from None
     if not math.isfinite(value):
         raise ValueError(f"expected {name} to be a finite number, got {value}")
     return value

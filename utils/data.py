@@ -61,16 +61,21 @@ class Corpus:
     test: Split
 
 
+def _fraction(name: str, value: object, *, zero_allowed: bool = False) -> float:
+    low_ok = zero_allowed and value == 0
+    if isinstance(value, bool) or not isinstance(value, int | float) or not (low_ok or 0 < value < 1):
+        raise ValueError(f"expected {name} to be a fraction such as 0.1, strictly between 0 and 1, "
+                         f"got {value!r}")
+    return float(value)
+
+
 def check_split_sizes(valid_size: object, test_size: object = 0.0, seed: object = 0) -> None:
-    """Refuse split fractions outside (0, 1) (test 0 allowed) that leave no training data, and a
-    seed that is not an int, before any data is read."""
-    for name, value, low in (("valid_size", valid_size, 0.0), ("test_size", test_size, -1.0)):
-        if isinstance(value, bool) or not isinstance(value, int | float) or not low < value < 1:
-            raise ValueError(f"expected {name} to be a fraction such as 0.1, strictly below 1 and above 0, "
-                             f"got {value!r}")
-    if valid_size + test_size >= 0.9:  # type: ignore[operator]
-        raise ValueError(f"valid_size + test_size = {valid_size + test_size:.2f} leaves (almost) no "  # type: ignore[operator]
-                         "training data: keep their sum below 0.9 (e.g. 0.1 each)")
+    """Refuse split fractions outside (0, 1) (a test size of 0 allowed), sizes that leave almost no
+    training data, and a seed that is not an int, before any data is read."""
+    total = _fraction("valid_size", valid_size) + _fraction("test_size", test_size, zero_allowed=True)
+    if total >= 0.9:
+        raise ValueError(f"valid_size + test_size = {total:.2f} leaves (almost) no training data: "
+                         "keep their sum below 0.9 (e.g. 0.1 each)")
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"expected seed to be an int, got {seed!r}")
 
@@ -264,7 +269,8 @@ def load_corpus(name: str | None = None, *, cache_dir: Path | None = None, **imd
     choice = corpus_choice(name)
     unknown = sorted(set(imdb_kwargs) - {"mirrors", "valid_size", "seed", "size"})
     if unknown:
-        raise TypeError(f"load_corpus got unknown arguments {unknown}: it takes mirrors, valid_size, seed, size")
+        raise TypeError(f"load_corpus got unknown arguments {unknown}; "
+                        "it takes mirrors, valid_size, seed and size")
     split = {k: v for k, v in imdb_kwargs.items() if k in ("valid_size", "seed")}
     check_split_sizes(split.get("valid_size", 0.1), 0.1 if choice != "imdb" else 0.0, split.get("seed", 42))
     if choice == "tweets":

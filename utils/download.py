@@ -8,6 +8,7 @@ test ever touches the network or the user's cache.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tarfile
 from collections.abc import Sequence
@@ -29,6 +30,15 @@ class Mirror:
 
     url: str
     known_hash: str  # "md5:...", "sha1:..." or "sha256:..."
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.url, str) or not self.url.startswith(("https://", "http://", "file://")):
+            raise ValueError(f"expected a Mirror url starting with https://, http:// or file://, "
+                             f"got {self.url!r}")
+        algorithm, _, digest = str(self.known_hash).partition(":")
+        if algorithm not in ("md5", "sha1", "sha256") or not re.fullmatch(r"[0-9a-f]+", digest):
+            raise ValueError(f"expected known_hash like 'sha256:<hex digits>' (md5, sha1 or sha256), "
+                             f"got {self.known_hash!r}")
 
 
 class DownloadError(OSError):
@@ -67,8 +77,10 @@ def download(mirrors: Sequence[Mirror], fname: str, *, cache_dir: Path | None = 
     next mirror silently. When every mirror fails with a network error, :class:`DownloadError`
     names each URL and its error.
     """
-    if not mirrors:
-        raise ValueError("download needs at least one Mirror")
+    if isinstance(mirrors, Mirror) or not mirrors or not all(isinstance(m, Mirror) for m in mirrors):
+        raise ValueError("download needs a non-empty list of Mirror(url, known_hash), e.g. [Mirror(...)]")
+    if not isinstance(fname, str) or not fname or "/" in fname:
+        raise ValueError(f"expected fname to be a plain file name such as 'data.tar.gz', got {fname!r}")
     if quick_mode():
         raise DownloadError(f"quick mode ({QUICK_ENV_VAR}=1, as in `make test`) never downloads {fname}")
     failures = []
@@ -83,6 +95,12 @@ def download(mirrors: Sequence[Mirror], fname: str, *, cache_dir: Path | None = 
                 return Path(path)
             except requests.RequestException as error:  # no network, a dead mirror, an HTTP error
                 failures.append(f"{mirror.url} ({type(error).__name__}: {error})")
+            except ValueError as error:  # pooch: the hash does not match; the file was not kept
+                raise ValueError(
+                    f"{fname} from {mirror.url} failed its hash check ({error}); it was not saved. "
+                    f"Try again later (a broken or tampered download); if it persists, the mirror "
+                    f"serves another file than {mirror.known_hash} names: report it"
+                ) from error
     finally:
         logger.setLevel(level)
     raise DownloadError(f"could not download {fname} from any mirror: " + "; ".join(failures))
@@ -90,17 +108,23 @@ def download(mirrors: Sequence[Mirror], fname: str, *, cache_dir: Path | None = 
 
 def safe_extract(archive: Path, destination: Path) -> None:
     """Extract a tar archive after checking every member; refuse absolute paths, ``..``, links and devices."""
-    with tarfile.open(archive) as tar:
+    try:
+        tar_file = tarfile.open(archive)
+    except tarfile.TarError as error:
+        raise ValueError(f"{archive} is not a readable tar archive ({error}): delete it and download "
+                         "it again") from None
+    with tar_file as tar:
         members = tar.getmembers()
         for member in members:
             name = PurePosixPath(member.name)
             if name.is_absolute() or ".." in name.parts:
                 raise ValueError(
-                    f"refusing to extract {archive.name}: member {member.name!r} would leave the "
-                    "destination folder"
+                    f"refusing to extract {archive}: member {member.name!r} would leave the "
+                    f"destination folder; delete {archive} and download it again"
                 )
             if not (member.isfile() or member.isdir()):
                 raise ValueError(
-                    f"refusing to extract {archive.name}: member {member.name!r} is a link or special file"
+                    f"refusing to extract {archive}: member {member.name!r} is a link or special file; "
+                    f"delete {archive} and download it again"
                 )
         tar.extractall(destination, members=members, filter="data")

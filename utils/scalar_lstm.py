@@ -47,7 +47,7 @@ class ScalarLSTMParams:
 
     def __post_init__(self) -> None:
         for f in fields(self):
-            object.__setattr__(self, f.name, check_real(getattr(self, f.name), f.name))
+            object.__setattr__(self, f.name, _real(getattr(self, f.name), f.name))
 
     @classmethod
     def random(cls, rng: np.random.Generator, *, scale: float = 1.0) -> ScalarLSTMParams:
@@ -55,6 +55,11 @@ class ScalarLSTMParams:
 
         A fresh draw per call: nothing is shared between instances.
         """
+        if not isinstance(rng, np.random.Generator):
+            raise TypeError(f"expected rng to be a np.random.Generator, got {type(rng).__name__}: "
+                            "pass np.random.default_rng(seed)")
+        if _real(scale, "scale") <= 0:
+            raise ValueError(f"expected scale > 0, got {scale}")
         values = rng.normal(0.0, scale, size=len(PARAM_NAMES))
         return cls(**dict(zip(PARAM_NAMES, values.tolist(), strict=True)))
 
@@ -80,9 +85,26 @@ class History:
     short: list[float]
 
 
+def _real(value: object, name: str) -> float:
+    """``check_real`` with a clear error for an int too large for a float."""
+    try:
+        return check_real(value, name)
+    except OverflowError:
+        raise ValueError(f"{name} = {str(value)[:30]}... is too large for a float (|x| < 1.8e308)") from None
+
+
+def _check_params(p: object) -> ScalarLSTMParams:
+    if not isinstance(p, ScalarLSTMParams):
+        raise TypeError(
+            f"expected p to be a ScalarLSTMParams, got {type(p).__name__}: build one with "
+            "ScalarLSTMParams(**weights) (names w1..w8, b1..b4) or ScalarLSTMParams.random(rng)"
+        )
+    return p
+
+
 def gates(x: float, h: float, p: ScalarLSTMParams) -> Gates:
     """Evaluate the four gates for input ``x`` and previous short-term memory ``h``."""
-    x, h = check_real(x, "x"), check_real(h, "h")
+    x, h, p = _real(x, "x"), _real(h, "h"), _check_params(p)
     return Gates(  # float() because the activations also accept arrays
         f=float(sigmoid(p.w1 * x + p.w2 * h + p.b1)),
         i=float(sigmoid(p.w5 * x + p.w6 * h + p.b3)),
@@ -93,7 +115,7 @@ def gates(x: float, h: float, p: ScalarLSTMParams) -> Gates:
 
 def forget_gate(c: float, x: float, h: float, p: ScalarLSTMParams) -> float:
     """Keep a fraction of the long-term memory: c * sigmoid(w1*x + w2*h + b1)."""
-    c = check_real(c, "c")
+    c = _real(c, "c")
     return c * gates(x, h, p).f
 
 
@@ -102,14 +124,14 @@ def input_gate(c: float, x: float, h: float, p: ScalarLSTMParams) -> float:
 
     c + tanh(w3*x + w4*h + b2) * sigmoid(w5*x + w6*h + b3)
     """
-    c = check_real(c, "c")
+    c = _real(c, "c")
     g = gates(x, h, p)
     return c + g.c_tilde * g.i
 
 
 def output_gate(c: float, x: float, h: float, p: ScalarLSTMParams) -> float:
     """New short-term memory from the (updated) long-term one: tanh(c) * sigmoid(w7*x + w8*h + b4)."""
-    c = check_real(c, "c")
+    c = _real(c, "c")
     return float(tanh(c)) * gates(x, h, p).o
 
 
@@ -132,12 +154,13 @@ def run(
 
     An empty sequence gives empty histories.
     """
-    if isinstance(xs, str | bytes):
-        raise TypeError("expected xs to be a sequence of numbers, got a string")
-    c, h = check_real(c0, "c0"), check_real(h0, "h0")
+    if isinstance(xs, str | bytes) or not isinstance(xs, Iterable):
+        got = "a string" if isinstance(xs, str | bytes) else type(xs).__name__
+        raise TypeError(f"expected xs to be a sequence of numbers, got {got}")
+    c, h, p = _real(c0, "c0"), _real(h0, "h0"), _check_params(p)
     long, short = [], []
     for t, x in enumerate(xs):
-        c, h = step(check_real(x, f"xs[{t}]"), c, h, p)
+        c, h = step(_real(x, f"xs[{t}]"), c, h, p)
         long.append(c)
         short.append(h)
     return History(long=long, short=short)
@@ -149,6 +172,7 @@ def to_torch_lstm_weights(p: ScalarLSTMParams) -> dict[str, np.ndarray]:
     Returns arrays for ``weight_ih_l0`` (4, 1), ``weight_hh_l0`` (4, 1),
     ``bias_ih_l0`` (4,) and ``bias_hh_l0`` (4,) (the second bias is all zeros).
     """
+    p = _check_params(p)
     return {
         "weight_ih_l0": np.array([[p.w5], [p.w1], [p.w3], [p.w7]]),
         "weight_hh_l0": np.array([[p.w6], [p.w2], [p.w4], [p.w8]]),
@@ -163,6 +187,9 @@ def from_torch_lstm_weights(weights: Mapping[str, Any]) -> ScalarLSTMParams:
     ``weights`` is the ``state_dict()`` of a one-layer ``torch.nn.LSTM(1, 1)``: NumPy arrays or
     tensors (tensors that require grad are detached first).
     """
+    if not isinstance(weights, Mapping):
+        fix = ": pass lstm.state_dict()" if hasattr(weights, "state_dict") else ""
+        raise TypeError(f"expected the state_dict of an nn.LSTM(1, 1), got {type(weights).__name__}{fix}")
     shapes = {"weight_ih_l0": (4, 1), "weight_hh_l0": (4, 1), "bias_ih_l0": (4,), "bias_hh_l0": (4,)}
     extra = sorted(set(weights) - set(shapes))
     if extra:

@@ -88,7 +88,13 @@ class _Tally:
 
 def _batches(loader: Iterable, device: torch.device, progress: bool, desc: str) -> Iterator:
     """Yield (tokens on device, lengths on the CPU, labels on device); lengths stay on the CPU for packing."""
-    for tokens, lengths, labels in tqdm(loader, desc=desc, disable=not progress):
+    for batch in tqdm(loader, desc=desc, disable=not progress):
+        if not isinstance(batch, tuple | list) or len(batch) != 3:
+            raise ValueError(
+                "fit/evaluate need batches of (tokens, lengths, labels); build the DataLoader with "
+                "collate_fn=functools.partial(collate_padded, pad_value=vocab.pad_id) from utils.sequences"
+            )
+        tokens, lengths, labels = batch
         yield tokens.to(device), lengths, labels.to(device)
 
 
