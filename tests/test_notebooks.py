@@ -337,3 +337,33 @@ def test_the_freshness_hash_covers_the_quiz_a_notebook_shows():
     assert "quizzes/01_why_lstm.json" in source_hashes(nb)
     nb.cells[1].source = 'show_quiz("no_such_chapter")'
     assert not any(name.startswith("quizzes/") for name in source_hashes(nb))
+
+
+def test_colab_notes_and_the_readme_quote_the_recorded_times(tmp_path, monkeypatch):
+    import tools.notebooks as notebooks
+
+    times = tmp_path / "times.txt"
+    record_time(times, "demo.ipynb", 250.0, 0.1)
+    path = _executed_copy(tmp_path)
+    notes = tmp_path / "notes.yml"
+    notes.write_text("demo.ipynb: >-\n  The whole chapter runs in {time} here.\n")
+    monkeypatch.setattr(notebooks, "COLAB_NOTES", notes)
+    notebooks.sync_setup([path], times_file=times)
+    note = next(c for c in nbformat.read(path, as_version=4).cells if c.metadata.get("lstm_book") == "colab-note")
+    assert "runs in about 4 minutes (250 s on " in note.source
+    readme = tmp_path / "README.md"
+    readme.write_text("x\n<!-- chapter-times:start -->\nold\n<!-- chapter-times:end -->\ny\n")
+    assert notebooks.sync_readme_times(readme, times) is True
+    assert "| `demo.ipynb` | 250 s (about 4 minutes) |" in readme.read_text()
+    assert notebooks.sync_readme_times(readme, times) is False
+
+
+def test_every_colab_note_quotes_the_times_file_and_the_readme_table_is_current():
+    import tools.notebooks as notebooks
+
+    notes = notebooks.colab_notes()
+    assert all("{time}" in text for text in notes.values()), "a Colab note hard-codes its run time"
+    text = (ROOT / "README.md").read_text()
+    start, end = notebooks.README_TIMES
+    table = text.split(start, 1)[1].split(end, 1)[0].strip()
+    assert table == notebooks.times_table(), "run `python tools/notebooks.py sync-setup`"

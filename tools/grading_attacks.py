@@ -114,6 +114,27 @@ ATTEMPTS = [
     Attempt(
         "a2_vectorized_cell",
         "q1",
+        "the grader's torch mode popped",
+        "lstm_step",
+        "def lstm_step(x, h, c, w_ih, w_hh, b_ih, b_hh):\n"
+        "    with torch.overrides._pop_mode_temporarily():\n"
+        "        return torch.lstm_cell(x, (h, c), w_ih, w_hh, b_ih, b_hh)\n",
+    ),
+    Attempt(
+        "a2_vectorized_cell",
+        "q1",
+        "the grader's torch mode edited",
+        "lstm_step",
+        "def lstm_step(x, h, c, w_ih, w_hh, b_ih, b_hh):\n"
+        "    mode = torch.overrides._get_current_function_mode()\n"
+        "    for cell in type(mode).__torch_function__.__closure__:\n"
+        "        if isinstance(cell.cell_contents, dict):\n"
+        "            cell.cell_contents['forbid_lstm'] = False\n"
+        "    return torch.lstm_cell(x, (h, c), w_ih, w_hh, b_ih, b_hh)\n",
+    ),
+    Attempt(
+        "a2_vectorized_cell",
+        "q1",
         "nn.LSTMCell",
         "lstm_step",
         "def lstm_step(x, h, c, w_ih, w_hh, b_ih, b_hh):\n"

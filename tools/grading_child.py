@@ -25,7 +25,6 @@ import json
 import math
 import os
 import sys
-import traceback
 import warnings
 from collections.abc import Mapping
 from types import MappingProxyType
@@ -80,6 +79,17 @@ REFUSED_EVENTS_PREFIXES = (
     "urllib.",
     "webbrowser.",
 )
+NUMPY_SCALARS = (
+    np.float64,
+    np.float32,
+    np.float16,
+    np.int64,
+    np.int32,
+    np.int16,
+    np.int8,
+    np.uint8,
+    np.bool_,
+)
 LSTM_KERNELS = ("lstm", "gru", "rnn_tanh", "rnn_relu", "_thnn_fused", "_cudnn_rnn", "lstm_cell")
 
 
@@ -91,12 +101,16 @@ def encode(value: Any, depth: int = 0) -> Any:
     """Plain JSON for a result: arrays as base64 ``.npy``, tuples and dicts marked, other types named."""
     if depth > 20:
         return {"__type__": "too deeply nested"}
+    # exact types only: a look at a submitted subclass (its __float__, __array__, dtype) would run
+    # its code outside the guards
     if value is None or type(value) in (bool, str, int):
         return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if type(value) is float or type(value) in NUMPY_SCALARS:
+        if type(value) is np.bool_:
+            return bool(value)
         number = float(value)
         return {"__float__": repr(number)} if not math.isfinite(number) else number
-    if isinstance(value, np.ndarray):
+    if type(value) is np.ndarray:
         buffer = io.BytesIO()
         np.save(
             buffer,
@@ -104,7 +118,10 @@ def encode(value: Any, depth: int = 0) -> Any:
             allow_pickle=False,
         )
         return {"__nd__": base64.b64encode(buffer.getvalue()).decode("ascii"), "dtype": str(value.dtype)}
-    if "torch" in sys.modules and isinstance(value, sys.modules["torch"].Tensor):
+    if "torch" in sys.modules and type(value) in (
+        sys.modules["torch"].Tensor,
+        sys.modules["torch"].nn.Parameter,
+    ):
         torch = sys.modules["torch"]
         plain = torch.Tensor.detach(value).cpu()
         result = encode(
@@ -141,9 +158,22 @@ def describe(error: BaseException) -> str:
     """``TypeName: message``, even when the exception's ``str()`` itself raises."""
     try:
         text = str(error)
+        name = type(error).__name__
     except BaseException:  # noqa: BLE001 - a submitted exception may break anything
-        text = "(its message could not be read)"
-    return f"{type(error).__name__}: {text[:800]}"
+        text, name = "(its message could not be read)", "an exception"
+    if type(text) is not str or type(name) is not str:
+        text, name = "(its message is not text)", "an exception"
+    return f"{name}: {text[:800]}"
+
+
+def failure(error: BaseException) -> str:
+    """What a case's submitted code raised, and on which line of the submission."""
+    line, frame = "", error.__traceback__
+    while frame is not None:  # no source lookup: reading files is refused while the guards are on
+        if frame.tb_frame.f_code.co_filename == "<submission>":
+            line = f" (line {frame.tb_lineno} of your code)"
+        frame = frame.tb_next
+    return describe(error) + line
 
 
 def install_audit_hook(allowed: set[str], state: dict[str, Any], trusted: tuple[str, ...]) -> None:
@@ -339,24 +369,26 @@ def main() -> None:
         finally:
             state["student"] = False
 
+    def explained(error: BaseException) -> str:
+        # a submitted exception's message is its code: read it with the guards on
+        try:
+            return str(guarded(failure, error))
+        except BaseException:  # noqa: BLE001
+            return "an exception that could not be described"
+
     load_error = None
     try:
         state["loads"] = 1
         guarded(exec, code, namespace)
     except BaseException as error:  # noqa: BLE001
-        load_error = describe(error)
+        load_error = explained(error)
     state["loads"] = 0
     for case in job["cases"]:
         try:
             output = getattr(probes, case["probe"])(namespace, decode(case["payload"]), guarded, view)
             results.append({"name": case["name"], "output": encode(output)})
         except BaseException as error:  # noqa: BLE001 - any failure of submitted code is its case's
-            where = traceback.extract_tb(error.__traceback__)
-            line = next(
-                (f" (line {f.lineno} of your code)" for f in reversed(where) if f.filename == "<submission>"),
-                "",
-            )
-            results.append({"name": case["name"], "error": describe(error) + line})
+            results.append({"name": case["name"], "error": explained(error)})
     os.write(result_fd, (nonce + json.dumps({"results": results, "load_error": load_error}) + "\n").encode())
     os._exit(0)
 

@@ -53,6 +53,24 @@ def warm_up(torch: Any) -> None:
     lstm.state_dict()
 
 
+def _plain(*tensors: Any) -> None:
+    """Refuse tensor subclasses: their ``__torch_function__`` would run outside the guards."""
+    import torch
+
+    for tensor in tensors:
+        if type(tensor) is not torch.Tensor:
+            raise TypeError(f"expected a torch.Tensor, got {type(tensor).__name__}")
+
+
+def _weights(model: Any, guarded: Any) -> dict[str, Any]:
+    """The model's ``state_dict`` as plain names and tensors, read with the guards on."""
+    return guarded(lambda: {str(k): v for k, v in model.state_dict().items()})
+
+
+def _type_name(error: BaseException) -> str:
+    return type(error).__name__
+
+
 def _function(namespace: dict[str, Any], name: str) -> Any:
     value = namespace.get(name)
     if not callable(value):
@@ -77,7 +95,7 @@ def call_raises(namespace: dict[str, Any], payload: dict[str, Any], guarded: Any
     try:
         guarded(function, *payload["args"])
     except Exception as error:  # noqa: BLE001 - which exception is the answer
-        return type(error).__name__
+        return guarded(_type_name, error)
     return "returned"
 
 
@@ -106,6 +124,7 @@ def layer_gradients(namespace: dict[str, Any], payload: dict[str, Any], guarded:
     x.requires_grad_(True)
     w_hh.requires_grad_(True)
     out, (h_n, c_n) = guarded(function, x, w_ih, w_hh, b_ih, b_hh, h0, c0)
+    _plain(out, h_n, c_n)
     loss = (out**2).sum() + c_n.sum()
     dx, dw = torch.autograd.grad(loss, [x, w_hh])
     return out, h_n, c_n, dx, dw
@@ -147,7 +166,7 @@ def classifier(namespace: dict[str, Any], payload: dict[str, Any], guarded: Any,
         guarded(model.eval)
         logits = guarded(model, ids, lengths)
         more = guarded(model, padded, lengths)
-    weights = {str(k): v for k, v in guarded(model.state_dict).items()}
+    weights = _weights(model, guarded)
     return {"logits": logits, "padded": more, "state": weights}
 
 
@@ -176,5 +195,6 @@ def train(namespace: dict[str, Any], payload: dict[str, Any], guarded: Any, stat
     model = guarded(cls, len(vocab))
     optimizer = torch.optim.Adam(model.parameters(), lr=payload["lr"])
     losses = [guarded(train_epoch, model, loader, optimizer) for _ in range(payload["epochs"])]
-    weights = {str(k): v for k, v in guarded(model.state_dict).items()}
-    return {"vocab": {str(k): int(v) for k, v in vocab.items()}, "state": weights, "losses": losses}
+    weights = _weights(model, guarded)
+    words = guarded(lambda: {str(k): int(v) for k, v in vocab.items()})
+    return {"vocab": words, "state": weights, "losses": losses}

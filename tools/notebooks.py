@@ -500,9 +500,58 @@ def gpu_run(paths: list[Path], timeout: int = 3600) -> None:
         print(f"{path.name}: recorded {count} GPU cells on {device}")
 
 
-def sync_setup(paths: list[Path]) -> None:
-    """Rewrite every setup cell (source and tag) and the Colab note after it."""
-    notes = colab_notes()
+def human_time(seconds: float) -> str:
+    """``about 40 seconds`` / ``about 3 minutes``: how the notes and the README say a run time."""
+    if seconds < 90:
+        return f"about {max(5, round(seconds / 5) * 5):.0f} seconds"
+    return f"about {round(seconds / 60):.0f} minutes"
+
+
+def _time_phrase(name: str, times_file: Path) -> str:
+    line = read_times(times_file).get(name)
+    if line is None:
+        return "an unmeasured time"
+    fields = line.split("\t")
+    return f"{human_time(float(fields[1]))} ({fields[1]} s on {fields[2]}, {fields[3]} cores)"
+
+
+README_TIMES = ("<!-- chapter-times:start -->", "<!-- chapter-times:end -->")
+
+
+def times_table(times_file: Path = TIMES_FILE) -> str:
+    """The README's table of full-run times, from the times file."""
+    rows = ["| chapter | full run | measured | cores | load at start |", "|---|---|---|---|---|"]
+    total = 0.0
+    for name, line in sorted(read_times(times_file).items()):
+        _, seconds, date, cores, load, *_ = line.split("\t")
+        total += float(seconds)
+        rows.append(f"| `{name}` | {seconds} s ({human_time(float(seconds))}) | {date} | {cores} | {load} |")
+    rows.append(f"| all chapters | {total:.0f} s ({human_time(total)}) | | | |")
+    return "\n".join(rows)
+
+
+def sync_readme_times(readme: Path = ROOT / "README.md", times_file: Path = TIMES_FILE) -> bool:
+    """Put :func:`times_table` between the README's chapter-times markers; True if it changed."""
+    text = readme.read_text(encoding="utf-8")
+    start, end = README_TIMES
+    if start not in text or end not in text:
+        raise ValueError(f"{readme} needs the markers {start} and {end} around its table of chapter times")
+    before, rest = text.split(start, 1)
+    new = f"{before}{start}\n{times_table(times_file)}\n{end}{rest.split(end, 1)[1]}"
+    if new == text:
+        return False
+    temporary = readme.with_name(f".{readme.name}.tmp")
+    temporary.write_text(new, encoding="utf-8")
+    os.replace(temporary, readme)
+    return True
+
+
+def sync_setup(paths: list[Path], times_file: Path = TIMES_FILE) -> None:
+    """Rewrite every setup cell (source and tag) and the Colab note after it (its ``{time}`` is
+    the chapter's recorded full-run time)."""
+    notes = {
+        name: text.replace("{time}", _time_phrase(name, times_file)) for name, text in colab_notes().items()
+    }
     for path in paths:
         nb = nbformat.read(path, as_version=4)
         changed = False
@@ -570,6 +619,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.ref:
             set_repository_ref(args.ref)
         sync_setup(args.notebooks or paths + ASSIGNMENT_MASTERS)
+        if sync_readme_times():
+            print("updated the table of chapter times in README.md")
         return 0
     return check(paths)
 

@@ -32,7 +32,8 @@ def check_real(value: object, name: str = "x") -> float:
         value = float(value)
     except OverflowError:
         raise ValueError(
-            f"expected {name} to fit in a float (|x| < 1.8e308), got an int of {len(str(value))} digits"
+            f"expected {name} to be a number a float can hold (|x| < 1.8e308), got an int of "
+            f"{len(str(value))} digits: too large for a float"
         ) from None
     if not math.isfinite(value):
         raise ValueError(f"expected {name} to be a finite number, got {value}")

@@ -24,7 +24,9 @@ from __future__ import annotations
 import dis
 import importlib
 import importlib.metadata as metadata
+import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -42,6 +44,9 @@ OTTER_MISSING_ON_COLAB = (
     "fica==0.4.1", "ipylab==1.1.0", "python-frontmatter==1.3.0", "python-on-whales==0.81.0",
 )
 COURSE_ROOT = Path(__file__).resolve().parents[1]
+# In assignments/requirements-autograder.txt: replaced, in every build, by @ and the course's commit.
+COURSE_REF_PLACEHOLDER = "@COURSE_REF@"
+COURSE_REF_VARIABLE = "LSTM_BOOK_COURSE_REF"
 
 
 def master_path(name: str, root: Path = COURSE_ROOT) -> Path:
@@ -61,13 +66,52 @@ def assign(name: str, destination: Path, *, run_tests: bool = False, root: Path 
     master = master_path(name, root)
     if not master.is_file():
         raise FileNotFoundError(f"{master} is missing; is this a full copy of the course?")
-    command = [sys.executable, "-m", "otter", "assign", "--no-pdfs", str(master), str(destination)]
-    if not run_tests:
-        command.insert(4, "--no-run-tests")
-    result = subprocess.run(command, capture_output=True, text=True, cwd=master.parent)
+    with tempfile.TemporaryDirectory(prefix=f"{name}-master-") as staging:
+        # otter reads ../requirements-autograder.txt next to the master: a copy, pinned to this commit
+        copy = Path(staging) / name / master.name
+        copy.parent.mkdir()
+        shutil.copy2(master, copy)
+        requirements = (root / "assignments" / "requirements-autograder.txt").read_text(encoding="utf-8")
+        (Path(staging) / "requirements-autograder.txt").write_text(
+            requirements.replace(COURSE_REF_PLACEHOLDER, "@" + course_ref(root)), encoding="utf-8"
+        )
+        out = str(destination.resolve())
+        command = [sys.executable, "-m", "otter", "assign", "--no-pdfs", str(copy), out]
+        if not run_tests:
+            command.insert(4, "--no-run-tests")
+        result = subprocess.run(command, capture_output=True, text=True, cwd=copy.parent)
     if result.returncode != 0:
         raise RuntimeError(f"otter assign failed for {name}:\n{result.stdout}\n{result.stderr}")
     return destination
+
+
+def course_ref(root: Path = COURSE_ROOT) -> str:
+    """The commit (or tag) the autograder installs the course at: $LSTM_BOOK_COURSE_REF or git HEAD."""
+    if os.environ.get(COURSE_REF_VARIABLE):
+        return os.environ[COURSE_REF_VARIABLE]
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, cwd=root, check=True
+        )
+    except (OSError, subprocess.CalledProcessError) as error:
+        raise RuntimeError(
+            f"{root} is not a git checkout, so the autograder cannot pin the course to a commit: "
+            f"set {COURSE_REF_VARIABLE} to a tag or commit of the course"
+        ) from error
+    return result.stdout.strip()
+
+
+def public_tests(name: str) -> Path:
+    """Build the assignment and keep only its public tests (in a new temporary folder).
+
+    The rest of the build (solutions, hidden tests, the autograder zip) is deleted before this
+    returns, also when the build fails: nothing a student should not see stays on their machine.
+    """
+    keep = Path(tempfile.mkdtemp(prefix=f"{name}-public-tests-"))
+    with tempfile.TemporaryDirectory(prefix=f"{name}-build-") as build:
+        built = assign(name, Path(build) / name)
+        shutil.copytree(built / "student" / "tests", keep / "tests")
+    return keep / "tests"
 
 
 def _requirement_name(requirement: str) -> str:
@@ -204,6 +248,5 @@ def grader(name: str, *, tests_dir: str | Path = "tests") -> Any:
                 f"`make assignments` writes to assignments/dist/{name}/student/, or the folder "
                 f"your instructor gave you"
             )
-        built = assign(name, Path(tempfile.mkdtemp(prefix=f"{name}-")))
-        tests = built / "student" / "tests"
+        tests = public_tests(name)
     return otter.Notebook(tests_dir=str(tests))
