@@ -159,3 +159,17 @@ def test_every_figure_has_a_unique_name_and_alt_text_that_is_not_a_file_name():
     names = [f.name for f in site_notebook_meta.FIGURES]
     assert len(names) == len(set(names))
     assert all(f.alt and not re.search(r"\.(png|svg)$", f.alt) for f in site_notebook_meta.FIGURES)
+
+
+def test_bibliography_labels_read_author_and_year_like_the_citations():
+    from pybtex.database import parse_file
+
+    from tools.sphinx_bib_style import AuthorYearLabels, author_year_label
+
+    entries = parse_file(str(Path(__file__).parents[1] / "book" / "references.bib")).entries
+    labels = {key: author_year_label(entry) for key, entry in entries.items()}
+    assert labels["hochreiter1997long"] == "Hochreiter & Schmidhuber, 1997"
+    assert labels["pascanu2013difficulty"] == "Pascanu et al., 2013"
+    assert all(label.rsplit(", ", 1)[1].isdigit() for label in labels.values())
+    twice = list(AuthorYearLabels().format_labels([entries["hochreiter1997long"]] * 2))
+    assert twice == ["Hochreiter & Schmidhuber, 1997", "Hochreiter & Schmidhuber, 1997b"]
