@@ -41,13 +41,13 @@ def _with_answer(filled: Path, function: str, source: str, out: Path) -> Path:
 
 
 def test_every_assignment_has_a_master_with_the_course_setup_cell():
-    from tools.notebooks import setup_cell_source
+    from tools.notebooks import expected_setup_cell
 
     for name in ASSIGNMENTS:
         nb = nbformat.read(master_path(name), as_version=4)
         assert nb.cells[0].cell_type == "raw" and nb.cells[0].source.startswith("# ASSIGNMENT CONFIG")
         code = [c for c in nb.cells if c.cell_type == "code"]
-        assert code[0].source == setup_cell_source()
+        assert code[0].source == expected_setup_cell(nb)
         assert f'_make_grader("{name}")' in code[1].source
 
 
