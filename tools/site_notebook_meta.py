@@ -74,9 +74,10 @@ FIGURES = [
     Figure("05_vectorized_cell", "draw_fused_weights(", "fig-fused-weights",
            "PyTorch fuses the four gates' weights into one matrix, in the order i, f, g, o.",
            "A tall weight matrix split into four horizontal blocks labelled i, f, g and o."),
-    Figure("05_vectorized_cell", "imshow", "fig-weight-heatmaps",
-           "The fused weights of a cell, block by block.",
-           "Two heat maps of weight matrices, split into the four gate blocks."),
+    Figure("05_vectorized_cell", "imshow", "fig-untrained-gates",
+           "The four gates of 8 untrained units while the input steps from 0 to +1 to -1 to 0.",
+           "Four heat maps, units against steps, of the input, forget and output gates and the "
+           "candidate of an untrained layer as a step input goes up, down and back to zero."),
     Figure("06_backprop_through_time", "Gradients reach much further back", "fig-gradient-reach",
            "Gradients reach much further back through an LSTM than through an RNN.",
            "Log-scale gradient norm against steps back: the RNN's falls steeply, the LSTM's slowly."),

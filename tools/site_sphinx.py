@@ -84,15 +84,18 @@ def _clean_cell(cell: nodes.Element) -> int:
     return claims
 
 
-def claims_summary(count: int) -> nodes.paragraph:
-    """The chapter's one line about its checked statements."""
+def claims_summary(count: int, language: str | None = None) -> nodes.paragraph:
+    """The chapter's one line about its checked statements (in the Chinese edition, in Chinese)."""
     noun = "statement" if count == 1 else "statements"
     text = (f"{count} {noun} in this chapter about its own results were checked against the outputs "
             "shown here when it ran: a run whose results do not support them stops with an error.")
+    if (language or "").startswith("zh"):
+        text = (f"本章关于自身结果的 {count} 处陈述，在运行时已与这里显示的输出逐一核对："
+                "结果不支持它们的运行会报错停止。")
     return nodes.paragraph(text, text, classes=["claims-summary"])
 
 
-def clean_cells(app: Any, doctree: nodes.Element) -> None:  # noqa: ARG001 - Sphinx's signature
+def clean_cells(app: Any, doctree: nodes.Element) -> None:
     """Readers' view of every code cell, and the chapter's claims line after its last claim."""
     total, anchor = 0, None
     for cell in list(doctree.findall(lambda n: isinstance(n, nodes.container)
@@ -110,7 +113,7 @@ def clean_cells(app: Any, doctree: nodes.Element) -> None:  # noqa: ARG001 - Sph
             anchor = (parent, index + 1)
     if total and anchor is not None:
         parent, index = anchor
-        parent.insert(index, claims_summary(total))
+        parent.insert(index, claims_summary(total, getattr(getattr(app, "config", None), "language", None)))
 
 
 def keep_punctuation_with_math(app: Any, doctree: nodes.document) -> None:  # noqa: ARG001

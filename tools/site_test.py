@@ -16,6 +16,11 @@ display equation is cut off without a horizontal scroll; every image has alt tex
 its file name; no text meant for maintainers (lint comments, ``RESULT`` lines, ``[claim checked]``
 lines, ``make gpu-cells``); in dark mode, figures are inverted rather than dimmed. Full-page
 screenshots of a few pages at both widths, and in dark mode, go to ``--screenshots``.
+
+The Chinese edition (``zh/``) gets the same checks on every page, and ``chinese_problems``: the
+page is marked ``lang="zh-CN"`` and reads in Chinese with a CJK font the system has; the
+language links lead to the same page in the other edition and back; the menu opens on a phone;
+a search for a Chinese term finds Chinese pages.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import functools
 import http.server
 import re
 import shutil
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -158,8 +164,8 @@ def check_page(page, base: str, html_root: Path, name: str, repo: str) -> list[s
         if _existing_target(html_root, url, href) is False:
             problems.append(f"{name}: link to a page that does not exist: {href}")
 
-    if name.startswith("notebooks/"):
-        stem = name.split("/", 1)[1]
+    if name.removeprefix("zh/").startswith("notebooks/"):
+        stem = name.rsplit("/", 1)[1]
         owner_repo = repo.removeprefix("https://github.com/")
         wanted = f"{COLAB}{owner_repo}/blob/{repository_ref()}/notebooks/{stem}.ipynb"
         colab = [h for h in hrefs if h.startswith(COLAB)]
@@ -246,6 +252,49 @@ def dark_mode_problems(context, base: str, screenshots: Path) -> list[str]:
             for f in filters if "invert" not in f]
 
 
+CJK_SHARE_JS = """() => { const t = Array.from(document.querySelectorAll('article p'))
+  .map(p => p.innerText).join('')
+  .replace(/[\\s\\d\\p{P}\\p{S}]/gu, '');
+  const cjk = (t.match(/[\\u3400-\\u9fff]/g) || []).length; return cjk / Math.max(1, t.length); }"""
+
+
+def chinese_problems(page, base: str, screenshots: Path) -> list[str]:
+    """The Chinese edition as its readers meet it: language, font, language links, search."""
+    found = []
+    fonts = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True).stdout
+    if "Noto Sans CJK SC" not in fonts:
+        found.append("zh: the system has no Noto Sans CJK SC font (make chromium installs fonts-noto-cjk)")
+    name = "notebooks/03_scalar_gates"
+    page.goto(urljoin(base, f"zh/{name}.html"), wait_until="load")
+    _ready(page)
+    if page.evaluate("document.documentElement.lang") != "zh-CN":
+        found.append(f"zh/{name}: the page is not marked lang=zh-CN")
+    share = page.evaluate(CJK_SHARE_JS)
+    if share < 0.3:
+        found.append(f"zh/{name}: only {share:.0%} of the text's letters are Chinese")
+    family = page.evaluate("getComputedStyle(document.querySelector('article p')).fontFamily")
+    if not family.startswith('"Noto Sans CJK SC"'):
+        found.append(f"zh/{name}: the text's font stack does not start with a CJK font: {family}")
+    page.screenshot(path=str(screenshots / "zh-chapter03.png"), full_page=False)
+    page.locator('p.lang-switch a[hreflang="en"]').click()
+    page.wait_for_load_state("load")
+    if not page.url.endswith(f"/{name}.html") or "/zh/" in page.url:
+        found.append(f"zh/{name}: the English link opened {page.url}")
+    page.locator('p.lang-switch a[hreflang="zh-CN"]').click()
+    page.wait_for_load_state("load")
+    if not page.url.endswith(f"/zh/{name}.html"):
+        found.append(f"{name}: the Chinese link opened {page.url}")
+    page.goto(urljoin(base, "zh/search.html?q=遗忘门"), wait_until="load")
+    try:
+        page.wait_for_selector("ul.search li a", timeout=20000)
+        hits = page.evaluate("Array.from(document.querySelectorAll('ul.search li a')).map(a => a.href)")
+    except Exception:  # noqa: BLE001 - Playwright's timeout: no result came
+        hits = []
+    if not any("/zh/notebooks/03_scalar_gates" in h for h in hits):
+        found.append(f"zh: a search for 遗忘门 did not find chapter 3 (results: {hits[:5]})")
+    return found
+
+
 def run(html_root: Path, screenshots: Path) -> list[str]:
     from playwright.sync_api import sync_playwright
 
@@ -259,10 +308,14 @@ def run(html_root: Path, screenshots: Path) -> list[str]:
             browser = playwright.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
             context = browser.new_context(viewport={"width": 1366, "height": 900})
             pages = toc_pages()
+            if (html_root / "zh" / "index.html").is_file():
+                pages += [f"zh/{name}" for name in pages]
+            else:
+                problems.append("the Chinese edition was not built (_build/html/zh): make book")
             for name in pages:
                 page = context.new_page()
                 found = check_page(page, base, html_root, name, repo)
-                if name.startswith("notebooks/"):  # the self-check quiz answers a click
+                if name.removeprefix("zh/").startswith("notebooks/"):  # the quiz answers a click
                     quiz_page = context.new_page()
                     found += [f"{name}: {p}" for p in check_quiz(quiz_page, urljoin(base, f"{name}.html"))]
                     quiz_page.close()
@@ -274,8 +327,10 @@ def run(html_root: Path, screenshots: Path) -> list[str]:
                 sized = browser.new_context(viewport={"width": pixels, "height": 860})
                 page = sized.new_page()
                 problems += navigation_problems(page, base, width)
+                problems += [f"zh: {p}" for p in navigation_problems(page, urljoin(base, "zh/"), width)]
                 if width == "desktop":
                     problems += desktop_toggle_problems(page, base)
+                    problems += chinese_problems(page, base, screenshots)
                 for name in pages:
                     problems += reader_problems(page, base, name, width)
                 for label, name in SCREENSHOTS.items():
