@@ -146,3 +146,46 @@ def test_leftover_markup_is_found(tmp_path: Path) -> None:
                     '<pre>a ** b 中</pre></article>', encoding="utf-8")
     found = i18n.leftover_markup(tmp_path)
     assert len(found) == 1 and "练习" in found[0]
+
+
+def test_site_check_finds_a_missing_edition_and_a_dead_language_link(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from tools import check_site
+
+    toc = tmp_path / "_toc.yml"
+    toc.write_text("root: book/intro\nparts:\n  - chapters:\n      - file: book/notation\n", encoding="utf-8")
+    monkeypatch.setattr(check_site, "ROOT", tmp_path)
+    html = tmp_path / "_build" / "html"
+    for name in ("book/intro", "book/notation"):
+        for lang in ("en", "zh_CN"):
+            page = html / ("zh" if lang == "zh_CN" else "") / f"{name}.html"
+            page.parent.mkdir(parents=True, exist_ok=True)
+            page.write_text(site_i18n.switch_html(name, lang, notebook=False) + "<p>text</p>", encoding="utf-8")
+    assert check_site.edition_problems(html) == []
+    (html / "zh" / "book" / "notation.html").unlink()
+    found = check_site.edition_problems(html)
+    assert any("no page at zh/book/notation.html" in p for p in found)
+    assert any("book/notation.html: its zh-CN link" in p for p in found)
+    (html / "book" / "intro.html").write_text("<p>no switch</p>", encoding="utf-8")
+    assert any("book/intro.html: no link to the zh-CN edition" in p for p in check_site.edition_problems(html))
+
+
+def test_a_display_formula_must_stay_a_copy() -> None:
+    formula = "\nf_t = \\sigma(a) \\quad \\text{forget gate}\n"
+    assert i18n.problems(formula, formula, TERMS) == []
+    assert i18n.problems(formula, formula.replace("forget gate", "遗忘门"), TERMS)
+
+
+def test_the_glossary_page_keeps_its_english_column(tmp_path: Path) -> None:
+    pots, pos = tmp_path / "pot" / "book", tmp_path / "po" / "book"
+    pots.mkdir(parents=True)
+    pos.mkdir(parents=True)
+    for folder, string in ((pots, ""), (pos, "forget gate")):
+        catalog = i18n.Catalog()
+        catalog.add("forget gate", string)
+        for page in ("glossary", "notation"):
+            with (folder / f"{page}.{'pot' if folder is pots else 'po'}").open("wb") as f:
+                write_po(f, catalog)
+    report = {r.page: r for r in i18n.coverage(tmp_path / "pot", tmp_path / "po", TERMS)}
+    assert report["book/glossary"].problems == [] and report["book/glossary"].percent == 100.0
+    assert report["book/notation"].problems  # elsewhere the English term needs its Chinese name

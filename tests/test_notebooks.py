@@ -350,7 +350,12 @@ def test_colab_notes_and_the_readme_quote_the_recorded_times(tmp_path, monkeypat
     monkeypatch.setattr(notebooks, "COLAB_NOTES", notes)
     notebooks.sync_setup([path], times_file=times)
     note = next(c for c in nbformat.read(path, as_version=4).cells if c.metadata.get("lstm_book") == "colab-note")
-    assert "runs in about 4 minutes (250 s on " in note.source
+    assert "runs in about 4 minutes (250 s, 20" in note.source
+    record_time(times, "demo.ipynb", 7.4, 0.1)
+    notebooks.sync_setup([path], times_file=times)
+    note = next(c for c in nbformat.read(path, as_version=4).cells if c.metadata.get("lstm_book") == "colab-note")
+    assert "runs in 7 seconds (20" in note.source, note.source
+    record_time(times, "demo.ipynb", 250.0, 0.1)
     readme = tmp_path / "README.md"
     readme.write_text("x\n<!-- chapter-times:start -->\nold\n<!-- chapter-times:end -->\ny\n")
     assert notebooks.sync_readme_times(readme, times) is True

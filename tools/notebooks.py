@@ -501,9 +501,9 @@ def gpu_run(paths: list[Path], timeout: int = 3600) -> None:
 
 
 def human_time(seconds: float) -> str:
-    """``about 40 seconds`` / ``about 3 minutes``: how the notes and the README say a run time."""
+    """``8 seconds`` / ``about 3 minutes``: how the notes and the README say a run time."""
     if seconds < 90:
-        return f"about {max(5, round(seconds / 5) * 5):.0f} seconds"
+        return f"{max(1, round(seconds)):.0f} seconds"
     return f"about {round(seconds / 60):.0f} minutes"
 
 
@@ -512,7 +512,9 @@ def _time_phrase(name: str, times_file: Path) -> str:
     if line is None:
         return "an unmeasured time"
     fields = line.split("\t")
-    return f"{human_time(float(fields[1]))} ({fields[1]} s on {fields[2]}, {fields[3]} cores)"
+    seconds = float(fields[1])
+    exact = f"{fields[1]} s, " if seconds >= 90 else ""
+    return f"{human_time(seconds)} ({exact}{fields[2]})"
 
 
 README_TIMES = ("<!-- chapter-times:start -->", "<!-- chapter-times:end -->")

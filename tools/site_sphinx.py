@@ -86,12 +86,16 @@ def _clean_cell(cell: nodes.Element) -> int:
 
 def claims_summary(count: int, language: str | None = None) -> nodes.paragraph:
     """The chapter's one line about its checked statements (in the Chinese edition, in Chinese)."""
-    noun = "statement" if count == 1 else "statements"
-    text = (f"{count} {noun} in this chapter about its own results were checked against the outputs "
-            "shown here when it ran: a run whose results do not support them stops with an error.")
+    if count == 1:
+        text = ("1 statement in this chapter about its own results was checked against the outputs "
+                "shown here when it ran: a run whose results do not support it stops with an error.")
+    else:
+        text = (f"{count} statements in this chapter about its own results were checked against the "
+                "outputs shown here when it ran: a run whose results do not support them stops with an "
+                "error.")
     if (language or "").startswith("zh"):
         text = (f"本章关于自身结果的 {count} 处陈述，在运行时已与这里显示的输出逐一核对："
-                "结果不支持它们的运行会报错停止。")
+                "结果与陈述不符的运行会报错停止。")
     return nodes.paragraph(text, text, classes=["claims-summary"])
 
 
