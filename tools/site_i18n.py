@@ -5,7 +5,8 @@ page gets, above its text, a link to the same page in the other language, and ``
 rel="alternate" hreflang>`` tags for search engines. In the Chinese edition:
 
 - a notebook page says that its launch buttons open the English notebook (the code and outputs
-  are the same; the Colab notebooks stay in English);
+  are the same; the Colab notebooks stay in English), and that the figures' labels and the
+  self-check quiz are in English too;
 - the solutions' "Solution" toggles (raw HTML in the notebooks) read 解答.
 """
 
@@ -15,7 +16,7 @@ from typing import Any
 
 ZH_DIR = "zh"
 LAUNCH_NOTE_ZH = ("本页的启动按钮（Colab 等）打开的是英文版笔记本：代码和输出与本页相同，"
-                  "只有文字是英文。")
+                  "只有文字是英文。图中的标注和章末的自测题也暂为英文。")
 
 
 def is_chinese(language: str | None) -> bool:
