@@ -189,3 +189,29 @@ def test_the_glossary_page_keeps_its_english_column(tmp_path: Path) -> None:
     report = {r.page: r for r in i18n.coverage(tmp_path / "pot", tmp_path / "po", TERMS)}
     assert report["book/glossary"].problems == [] and report["book/glossary"].percent == 100.0
     assert report["book/notation"].problems  # elsewhere the English term needs its Chinese name
+
+
+def test_the_toc_captions_come_from_the_root_page_catalog(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from docutils import nodes
+    from sphinx import addnodes
+
+    po = tmp_path / "locales" / "zh_CN" / "LC_MESSAGES" / "book" / "intro.po"
+    po.parent.mkdir(parents=True)
+    catalog = i18n.Catalog()
+    catalog.add("Part I: Why gates", "第一部分：为什么需要门")
+    catalog.add("Appendices", "附录", flags=["fuzzy"])
+    with po.open("wb") as f:
+        write_po(f, catalog)
+    doctree = nodes.document(None, None)
+    doctree += [addnodes.toctree(caption="Part I: Why gates"), addnodes.toctree(caption="Appendices")]
+    app = SimpleNamespace(config=SimpleNamespace(language="zh_CN"), srcdir=str(tmp_path),
+                          env=SimpleNamespace(docname="book/intro"))
+    site_i18n.translate_captions(app, doctree)
+    assert [n["caption"] for n in doctree.findall(addnodes.toctree)] == ["第一部分：为什么需要门", "Appendices"]
+    app.config.language = "en"
+    english = nodes.document(None, None)
+    english += addnodes.toctree(caption="Part I: Why gates")
+    site_i18n.translate_captions(app, english)
+    assert english[0]["caption"] == "Part I: Why gates"

@@ -7,12 +7,18 @@ rel="alternate" hreflang>`` tags for search engines. In the Chinese edition:
 - a notebook page says that its launch buttons open the English notebook (the code and outputs
   are the same; the Colab notebooks stay in English), and that the figures' labels and the
   self-check quiz are in English too;
-- the solutions' "Solution" toggles (raw HTML in the notebooks) read 解答.
+- the solutions' "Solution" toggles (raw HTML in the notebooks) read 解答;
+- the parts' captions in the chapter list come from the root page's catalog (the toc is inserted
+  after Sphinx translates a page, so Sphinx leaves them in English).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+from babel.messages.pofile import read_po
+from sphinx import addnodes
 
 ZH_DIR = "zh"
 LAUNCH_NOTE_ZH = ("本页的启动按钮（Colab 等）打开的是英文版笔记本：代码和输出与本页相同，"
@@ -57,6 +63,24 @@ def add_switch(app: Any, pagename: str, templatename: str, context: dict, doctre
         f'\n<link rel="alternate" hreflang="{other}" href="{other_edition(pagename, language)}" />')
 
 
+def translate_captions(app: Any, doctree: Any) -> None:
+    """The toc's part captions, from the page's catalog (translated, not fuzzy); else English."""
+    language = app.config.language
+    if not is_chinese(language):
+        return
+    po = Path(app.srcdir) / "locales" / language / "LC_MESSAGES" / f"{app.env.docname}.po"
+    toctrees = [n for n in doctree.findall(addnodes.toctree) if n.get("caption")]
+    if not toctrees or not po.is_file():
+        return
+    with po.open("rb") as f:
+        catalog = read_po(f)
+    for node in toctrees:
+        entry = catalog.get(node["caption"])
+        if entry is not None and entry.string and not entry.fuzzy:
+            node["caption"] = entry.string
+
+
 def setup(app: Any) -> dict[str, bool]:
     app.connect("html-page-context", add_switch)
+    app.connect("doctree-read", translate_captions, priority=400)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

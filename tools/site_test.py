@@ -275,6 +275,11 @@ def chinese_problems(page, base: str, screenshots: Path) -> list[str]:
     family = page.evaluate("getComputedStyle(document.querySelector('article p')).fontFamily")
     if not family.startswith('"Noto Sans CJK SC"'):
         found.append(f"zh/{name}: the text's font stack does not start with a CJK font: {family}")
+    captions = page.evaluate("Array.from(document.querySelectorAll('.bd-sidebar-primary .caption-text'))"
+                             ".map(c => c.textContent)")
+    english = [c for c in captions if not re.search(r"[\u3400-\u9fff]", c)]
+    if not captions or english:
+        found.append(f"zh/{name}: chapter-list captions not in Chinese: {english or 'none found'}")
     page.screenshot(path=str(screenshots / "zh-chapter03.png"), full_page=False)
     page.locator('p.lang-switch a[hreflang="en"]').click()
     page.wait_for_load_state("load")
