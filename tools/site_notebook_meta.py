@@ -46,6 +46,10 @@ FIGURES = [
     Figure("01_why_lstm", "Linear RNN: the gradient is", "fig-rnn-gradients",
            "The gradient that reaches the first input shrinks or grows geometrically with the distance.",
            "Two log-scale panels of gradient size against steps back, for a linear and a tanh RNN."),
+    Figure("01_why_lstm", "Below the edge, dL/dW_hh comes from", "fig-rnn-weight-gradient-terms",
+           "Each step's term in the loss's gradient for W_hh, relative to the whole gradient.",
+           "Log-scale curves of each step's share of dL/dW_hh against steps back, falling for s = 0.5 "
+           "and s = 1 and rising for s = 3."),
     Figure("02_sigmoid_tanh", "Sigmoid gives fractions", "fig-sigmoid-tanh",
            "Sigmoid maps to (0, 1), tanh to (-1, 1); both slopes vanish away from 0.",
            "Left: the sigmoid and tanh curves. Right: their derivatives, peaked at 0 and flat in the tails."),
@@ -66,21 +70,30 @@ FIGURES = [
            "Training to remember the first number: error over training for every seed.",
            "Training curves of mean squared error for several seeds, LSTM and RNN side by side."),
     Figure("04_scalar_lstm", "for 9 values of $x_1$", "fig-memory-traces",
-           "What the trained cells keep: the cell state over time for nine first inputs.",
-           "Curves of c over 100 steps for nine values of the first input, for the best runs."),
+           "What the trained cells keep: cell state and hidden state over time for nine first inputs.",
+           "Top: curves of c over 100 steps for nine values of the first input, for the best runs. "
+           "Bottom: h for the same runs, settling below or above zero."),
     Figure("05_vectorized_cell", "draw_lstm_cell(", "fig-vector-cell",
            "The LSTM cell in matrix form.",
            "Diagram of the vector LSTM cell: four gate blocks fed by x and h, combined into c and h."),
     Figure("05_vectorized_cell", "draw_fused_weights(", "fig-fused-weights",
            "PyTorch fuses the four gates' weights into one matrix, in the order i, f, g, o.",
            "A tall weight matrix split into four horizontal blocks labelled i, f, g and o."),
-    Figure("05_vectorized_cell", "imshow", "fig-untrained-gates",
-           "The four gates of 8 untrained units while the input steps from 0 to +1 to -1 to 0.",
+    Figure("05_vectorized_cell", "imshow", "fig-trained-gates",
+           "The gates of an 8-unit layer trained to remember the sign of the last pulse.",
            "Four heat maps, units against steps, of the input, forget and output gates and the "
-           "candidate of an untrained layer as a step input goes up, down and back to zero."),
-    Figure("06_backprop_through_time", "Gradients reach much further back", "fig-gradient-reach",
-           "Gradients reach much further back through an LSTM than through an RNN.",
-           "Log-scale gradient norm against steps back: the RNN's falls steeply, the LSTM's slowly."),
+           "candidate: one pattern of gate values per remembered sign, switching at the pulses."),
+    Figure("06_backprop_through_time", "a default LSTM's gradient vanishes too", "fig-gradient-reach",
+           "At initialisation, an LSTM with PyTorch's default biases (or forget bias 0) loses its gradient "
+           "almost as fast as an RNN; a forget bias of 1 slows the decay by many orders of magnitude.",
+           "Log-scale gradient norm against steps back, five seeds and their geometric mean per model: the "
+           "RNN, the default LSTM and the forget-bias-0 LSTM fall steeply and close together; the "
+           "forget-bias-1 LSTM falls far more slowly."),
+    Figure("06_backprop_through_time", "Clipping keeps the exploding run alive", "fig-clipping",
+           "Clipping keeps an exploding RNN's training alive but does not make it learn; a start whose "
+           "gradient does not explode learns without it.",
+           "Loss over 100 SGD updates: unclipped from 3Q it jumps to 1.0 and stays there; clipped at 1 it "
+           "wanders around 0.7; from Q it falls from 0.28 to 0.07."),
     Figure("06_backprop_through_time", "draw_backward_paths(", "fig-backward-paths",
            "The paths a gradient takes back through one LSTM step.",
            "Diagram of the backward pass through a cell: the direct path through c and the paths through h."),

@@ -55,9 +55,21 @@ class CellStep(NamedTuple):
 
 
 def _check_shapes(
-    x: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray
+    x: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray, w_ih: np.ndarray, w_hh: np.ndarray,
+    b_ih: np.ndarray | None = None, b_hh: np.ndarray | None = None,
 ) -> None:
+    named = {"x": x, "h_prev": h_prev, "c_prev": c_prev, "w_ih": w_ih, "w_hh": w_hh,
+             "b_ih": b_ih, "b_hh": b_hh}
+    for name, value in named.items():
+        if value is not None and not isinstance(value, np.ndarray):
+            raise TypeError(f"{name} must be a NumPy array, got {type(value).__name__}: "
+                            f"convert it with np.asarray(...) (a tensor: .detach().numpy())")
+    if w_ih.ndim != 2:
+        raise ValueError(f"expected w_ih of shape (4H, D), got {w_ih.shape}")
     four_h, d = w_ih.shape
+    for name, bias in (("b_ih", b_ih), ("b_hh", b_hh)):
+        if bias is not None and bias.shape != (four_h,):
+            raise ValueError(f"expected {name} of shape ({four_h},) (4H, one per gate row), got {bias.shape}")
     if four_h % 4:
         raise ValueError(f"expected w_ih of shape (4H, D), got {w_ih.shape}: 4H is not a multiple of 4")
     h = four_h // 4
@@ -82,7 +94,7 @@ def lstm_cell_forward(
 ) -> CellStep:
     """One LSTM step for a batch. x: (batch, D); h_prev, c_prev: (batch, H); w_ih: (4H, D);
     w_hh: (4H, H); b_ih, b_hh: (4H,). Returns ``CellStep(h, c, cache)``, h and c (batch, H)."""
-    _check_shapes(x, h_prev, c_prev, w_ih, w_hh)
+    _check_shapes(x, h_prev, c_prev, w_ih, w_hh, b_ih, b_hh)
     # gates = x W_ih^T + b_ih + h_prev W_hh^T + b_hh
     gates = x @ w_ih.T + b_ih + h_prev @ w_hh.T + b_hh  # (batch, 4H)
     # i, f, g, o: the four (batch, H) blocks, in PyTorch's order

@@ -32,8 +32,19 @@ def simple_rnn(
     Returns:
         (seq_len, batch, hidden)
     """
+    for name, value in (("x", x), ("w_hh", w_hh), ("w_xh", w_xh), ("h0", h0)):
+        if value is not None and not isinstance(value, Tensor):
+            raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}: "
+                            f"convert it with torch.as_tensor(..., dtype=torch.float32)")
     if x.dim() != 3:
         raise ValueError(f"expected x of shape (seq_len, batch, input_size), got {tuple(x.shape)}")
+    if w_hh.dim() != 2 or w_xh.dim() != 2:
+        raise ValueError(f"expected 2-D weights w_hh (hidden, hidden) and w_xh (hidden, input_size), "
+                         f"got {tuple(w_hh.shape)} and {tuple(w_xh.shape)}")
+    tensors = [x, w_hh, w_xh] + ([] if h0 is None else [h0])
+    if len({t.dtype for t in tensors}) > 1 or not x.is_floating_point():
+        raise TypeError(f"x, w_hh, w_xh and h0 must share one floating dtype, got "
+                        f"{[str(t.dtype) for t in tensors]}: convert them with .float() or .double()")
     hidden = w_hh.shape[0]
     if w_hh.shape != (hidden, hidden) or w_xh.shape != (hidden, x.shape[2]):
         raise ValueError(
