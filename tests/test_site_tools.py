@@ -95,6 +95,14 @@ def test_reader_output_drops_claims_result_lines_and_gpu_instructions():
     assert "make gpu-cells" not in shown and "RESULT" not in shown
 
 
+def test_reader_output_drops_the_profilers_trace_lines_only():
+    text = ("USDT:2026-12-05 00:27:59 31770:31770 SyncActivityProfilerHandler.cpp:52] profiler_start\n"
+            "aten::addmm 100\nUSDT:2026-12-05 00:27:59 31770:31770 SyncActivityProfilerHandler.cpp:59] "
+            "profiler_stop\nUSDT is a word here\n")
+    shown, _ = site_sphinx.reader_output(text)
+    assert shown == "aten::addmm 100\nUSDT is a word here\n"
+
+
 def test_reader_code_drops_lint_comments_but_keeps_their_explanation():
     source = "def f(w=rng()):  # noqa: B008  (the bug, on purpose)\n    x = 1  # noqa\n    return w\n"
     assert site_sphinx.reader_code(source) == "def f(w=rng()):  # (the bug, on purpose)\n    x = 1\n    return w\n"

@@ -4,7 +4,8 @@ The notebooks keep everything a run prints (Colab and GitHub show it as is). On 
 
 - ``[claim checked] <statement>`` lines leave the outputs; cells that do nothing but check claims
   disappear; one line per chapter says how many statements were checked (``utils.checks.claim``);
-- ``RESULT key=value`` lines (for scripts that read a run's figures) leave the outputs;
+- ``RESULT key=value`` lines (for scripts that read a run's figures) and the profiler's trace lines
+  (``USDT: ... profiler_start``) leave the outputs;
 - a GPU cell whose output was not recorded says so in a reader's words;
 - lint comments (``# noqa: ...``) leave the code;
 - inline mathematics and the punctuation right after it stay on one line (``span.nowrap``);
@@ -21,6 +22,8 @@ from docutils import nodes
 
 CLAIM_LINE = re.compile(r"^\[claim (?:not )?checked(?: in quick mode)?\] .*$\n?", re.MULTILINE)
 RESULT_LINE = re.compile(r"^RESULT \w+=.*$\n?", re.MULTILINE)
+# The profiler's own trace lines (PyTorch's Kineto writes them to stderr on some builds).
+PROFILER_LINE = re.compile(r"^USDT:.*profiler_(?:start|stop)\s*$\n?", re.MULTILINE)
 GPU_PENDING = re.compile(r"^GPU output pending:.*(?:\n.*make gpu-cells.*)?$\n?", re.MULTILINE)
 GPU_READER_TEXT = "This cell runs on a GPU; open the chapter in Colab with a GPU runtime to see its output.\n"
 CODES = r"[A-Z]+[0-9]+(?:[ \t]*,[ \t]*[A-Z]+[0-9]+)*"
@@ -33,6 +36,7 @@ def reader_output(text: str) -> tuple[str, int]:
     claims = len(CLAIM_LINE.findall(text))
     text = CLAIM_LINE.sub("", text)
     text = RESULT_LINE.sub("", text)
+    text = PROFILER_LINE.sub("", text)
     text = GPU_PENDING.sub(GPU_READER_TEXT, text)
     return text, claims
 
