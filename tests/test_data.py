@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+import re
 import tarfile
 
 import pytest
@@ -14,7 +15,7 @@ from utils.download import DownloadError, Mirror, safe_extract
 def test_tweets_are_real_deduplicated_and_split_reproducibly():
     corpus = load_tweets()
     sizes = (len(corpus.train), len(corpus.valid), len(corpus.test))
-    assert sizes == (17_363, 2_171, 2_171)  # 23,140 positive/negative rows before deduplication
+    assert sizes == (16_864, 2_108, 2_108)  # 23,140 positive/negative rows before deduplication
     all_texts = corpus.train.texts + corpus.valid.texts + corpus.test.texts
     assert len(set(all_texts)) == len(all_texts)
     train_keys = {tweet_key(t) for t in corpus.train.texts}
@@ -24,6 +25,25 @@ def test_tweets_are_real_deduplicated_and_split_reproducibly():
     share = [sum(s.labels) / len(s) for s in (corpus.train, corpus.valid, corpus.test)]
     assert max(share) - min(share) < 0.01  # stratified
     assert load_tweets().test.texts == corpus.test.texts
+    for split in (corpus.train, corpus.valid, corpus.test):
+        assert len(split.topics) == len(split)
+
+
+def test_raw_tweets_are_the_same_tweets_in_the_same_order():
+    clean, raw = load_tweets(), load_tweets(clean=False)
+    assert raw.test.labels == clean.test.labels and raw.test.topics == clean.test.topics
+    assert any("\x8a" in t or "ä" in t for t in raw.train.texts)  # the damage is there before cleaning
+    assert not any(any("\x80" <= ch <= "\x9f" for ch in t) for t in clean.train.texts)
+    assert not any("http" in t.lower() or re.search(r"@\w", t) for t in clean.train.texts)
+
+
+def test_deduplicate_joins_retweets_cut_short_and_keeps_columns_aligned():
+    long = "the quick brown fox jumps over the lazy dog again and again today"
+    texts = [long, "RT @x: " + " ".join(long.split()[:11]) + "\u2026", "other tweet", "#only #tags"]
+    kept = deduplicate(texts, [1, 1, 0, 1], ["a", "b", "c", "d"])
+    assert kept == ([long, "other tweet", "#only #tags"], [1, 0, 1], ["a", "c", "d"])
+    with pytest.raises(ValueError, match="same length"):
+        deduplicate(texts, [1, 1, 0], ["a"])
 
 
 def add_file(tar: tarfile.TarFile, name: str, text: str) -> None:
@@ -212,6 +232,10 @@ def test_tweet_key_joins_copies_of_one_tweet():
     assert tweet_key("@ann loved it") == tweet_key("@bob Loved it.")
     assert tweet_key("Cafe\u0301 time") == tweet_key("Café time")
     assert tweet_key("loved it") != tweet_key("hated it")
+    assert tweet_key("so good RT @bob: loved the show") == tweet_key("loved the show")  # quote-retweet
+    assert tweet_key('\u201c@bob: loved the show #fun') == tweet_key("loved the show")  # manual retweet
+    assert tweet_key("<user> loved the show <url>") == tweet_key("loved the show")  # placeholders
+    assert tweet_key("#Coachella2015") == "coachella2015"  # hashtags alone are kept
 
 
 def test_deduplicate_keeps_one_copy_and_drops_disagreements():

@@ -164,3 +164,17 @@ def test_a_term_variant_refuses_the_public_seed_and_names_the_fix(capsys):
     with pytest.raises(SystemExit):
         main(["variant", "--seed", "0"])
     assert "positive integer" in capsys.readouterr().err
+
+
+def test_the_sandbox_tokenizer_is_the_course_s():
+    """A3's questions get ``word_tokenize`` rebuilt inside the sandbox from the course's patterns:
+    it must split exactly as ``utils.text.word_tokenize`` (clitics, curly apostrophes, accents)."""
+    import tools.grading_cases_torch  # noqa: F401  (loads the A3 cases)
+    from tools.grading_cases_a3 import a3
+    from tools.grading_probes import provided
+    from utils.text import word_tokenize
+
+    sandboxed = provided(a3(0)[0].guards, {})["word_tokenize"]
+    texts = ["I didn\u2019t <br />like the Cafe\u0301, it's <url> <user>", "Won't they've?", "#tags @x 10/10"]
+    for text in texts:
+        assert sandboxed(text) == word_tokenize(text)

@@ -139,6 +139,10 @@ def test_predictions_in_order_agree_with_evaluate_on_bucketed_batches():
     accuracy = float(np.mean(predictions == np.array(corpus.test.labels)))
     assert accuracy == pytest.approx(evaluate(run.model, loaders.test).accuracy)
     assert run.test_accuracy == pytest.approx(accuracy)
+    # the validation fields are the kept epoch's: what fit chose the epoch by
+    assert run.valid_accuracy == pytest.approx(max(run.history.column("valid_acc")))
+    valid_accuracy = float(np.mean(run.valid_predictions == np.array(corpus.valid.labels)))
+    assert run.valid_predictions.shape == (len(corpus.valid),) and run.valid_accuracy == pytest.approx(valid_accuracy)
 
 
 def test_char_experiment_reads_the_last_word():

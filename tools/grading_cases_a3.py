@@ -249,9 +249,9 @@ def _q4(seed: int) -> list[Case]:
 
 def a3(seed: int) -> list[Question]:
     rng = np.random.default_rng([seed, 3])
-    from utils.text import _HTML_BREAK, _WORD
+    from utils.text import _CLITIC, _HTML_BREAK, _WORD
 
-    guards = {"tokenizer": [[_WORD.pattern, _WORD.flags], [_HTML_BREAK.pattern, _HTML_BREAK.flags]]}
+    guards = {"tokenizer": [[p.pattern, p.flags] for p in (_WORD, _HTML_BREAK, _CLITIC)]}
     allowed = {"torch", "numpy", "collections", "time"}
     return [
         Question("q1", 2, allowed, _q1(rng), guards, 60),

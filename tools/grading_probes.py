@@ -20,13 +20,19 @@ def provided(job: dict[str, Any], namespace: dict[str, Any]) -> dict[str, Any]:
     """Names the question gives the submission: A3's tokenizer, rebuilt from its patterns."""
     if "tokenizer" not in job:
         return {}
-    word, html_break = (re.compile(p, flags) for p, flags in job["tokenizer"])
+    word, html_break, clitic = (re.compile(p, flags) for p, flags in job["tokenizer"])
 
     def word_tokenize(text: str) -> list[str]:
-        """Lowercase words with punctuation split off (the course's ``utils.text.word_tokenize``)."""
+        """Lowercase words with punctuation and clitics split off (the course's
+        ``utils.text.word_tokenize``)."""
         if not isinstance(text, str):
             raise TypeError(f"word_tokenize expects a str, got {type(text).__name__}")
-        return word.findall(unicodedata.normalize("NFC", html_break.sub(" ", text).lower()))
+        text = html_break.sub(" ", text).lower().replace("\u2019", "'")
+        tokens: list[str] = []
+        for token in word.findall(unicodedata.normalize("NFC", text)):
+            match = clitic.match(token) if "'" in token else None
+            tokens.extend(match.groups() if match else (token,))
+        return tokens
 
     return {"word_tokenize": word_tokenize}
 

@@ -127,9 +127,10 @@ FIGURES = [
     Figure("10_text_pipeline", "draw_text_pipeline(", "fig-text-pipeline",
            "From text to a padded batch: tokenize, look up, pad, batch.",
            "A pipeline diagram: raw text, tokens, integer ids, padded batch tensor."),
-    Figure("11_char_sentiment", "Each change on the same test split", "fig-char-ablation",
-           "Each change to the character model, measured on the same test split.",
-           "Bar chart of test accuracy for each model variant with error bars, next to the baseline."),
+    Figure("11_char_sentiment", "Each change on the validation split", "fig-char-ablation",
+           "Each change to the character model, measured on the validation split.",
+           "Bar chart of validation accuracy for each model variant with error bars, next to the two "
+           "baselines, with lines at the majority rate and the topic prior."),
     Figure("12_imdb_glove_bilstm", "draw_classifier(", "fig-classifier",
            "The classifier: GloVe embeddings, a two-layer BiLSTM, and a linear layer on the final states.",
            "Diagram: tokens, embedding, stacked bidirectional LSTM, concatenated states, linear output."),

@@ -155,3 +155,71 @@ def tuned_baselines(train: Split, valid: Split, test: Split) -> dict[str, TunedB
         "tfidf": tune_baseline("TF-IDF + logistic regression", tfidf, TFIDF_CS, train, valid, test),
         "nbsvm": tune_baseline("NBSVM", {"word": nbsvm_features}, NBSVM_CS, train, valid, test),
     }
+
+
+def _topics_of(split: Split) -> list[str]:
+    if split.topics is None:
+        raise ValueError("this split has no topics: only the tweets (utils.data.load_tweets) carry them")
+    return split.topics
+
+
+class TopicPrior(NamedTuple):
+    """The topic-prior floor: each topic's majority label in the training split
+    (:func:`topic_prior`). It knows what a tweet is about and nothing about its sentiment."""
+
+    majority: dict[str, int]  # topic -> 0/1
+    fallback: int  # the overall majority, for a topic the training split lacks
+
+    def predict(self, split: Split) -> np.ndarray:
+        return np.array([self.majority.get(topic, self.fallback) for topic in _topics_of(split)])
+
+    def accuracy(self, split: Split) -> float:
+        return float(np.mean(self.predict(split) == np.asarray(split.labels)))
+
+
+def topic_prior(train: Split) -> TopicPrior:
+    """Fit the topic-prior floor on ``train``: the majority label of each topic (a tie goes to
+    the overall majority)."""
+    labels = np.asarray(train.labels)
+    topics = np.asarray(_topics_of(train))
+    fallback = int(labels.mean() > 0.5)
+    majority = {}
+    for topic in sorted(set(topics.tolist())):
+        share = labels[topics == topic].mean()
+        majority[topic] = fallback if share == 0.5 else int(share > 0.5)
+    return TopicPrior(majority, fallback)
+
+
+class TopicRow(NamedTuple):
+    topic: str
+    tweets: int
+    positive: float  # share of positive labels
+    accuracy: dict[str, float]  # model name -> accuracy on this topic's tweets
+
+
+def per_topic(split: Split, predictions: Mapping[str, Sequence[int]]) -> list[TopicRow]:
+    """Accuracy of each model's ``predictions`` on each topic of ``split``, largest topic first."""
+    labels = np.asarray(split.labels)
+    topics = np.asarray(_topics_of(split))
+    for name, predicted in predictions.items():
+        if len(predicted) != len(labels):
+            raise ValueError(f"{name}: expected {len(labels)} predictions, got {len(predicted)}")
+    rows = []
+    for topic in sorted(set(topics.tolist()), key=lambda t: (-int((topics == t).sum()), t)):
+        mask = topics == topic
+        rows.append(TopicRow(topic, int(mask.sum()), float(labels[mask].mean()), {
+            name: float(np.mean(np.asarray(predicted)[mask] == labels[mask]))
+            for name, predicted in predictions.items()
+        }))
+    return rows
+
+
+def print_per_topic(split: Split, predictions: Mapping[str, Sequence[int]]) -> list[TopicRow]:
+    """Print :func:`per_topic` as a table (and return its rows)."""
+    rows = per_topic(split, predictions)
+    names = list(predictions)
+    print(f"{'topic':<18} {'tweets':>6} {'positive':>8}" + "".join(f" {n:>12}" for n in names))
+    for row in rows:
+        print(f"{row.topic:<18} {row.tweets:>6,} {row.positive:>8.0%}"
+              + "".join(f" {row.accuracy[n]:>12.3f}" for n in names))
+    return rows

@@ -22,6 +22,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from sklearn.model_selection import train_test_split
@@ -48,6 +49,7 @@ CORPORA = ("tweets", "imdb", "auto")
 class Split:
     texts: list[str]
     labels: list[int]  # 1 = positive, 0 = negative
+    topics: list[str] | None = None  # the tweets' topics (utils.tweets.tweet_topic); None for IMDB
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -81,20 +83,27 @@ def check_split_sizes(valid_size: object, test_size: object = 0.0, seed: object 
 
 
 def _split(
-    texts: list[str], labels: list[int], *, valid_size: float, test_size: float, seed: int
+    texts: list[str], labels: list[int], *, valid_size: float, test_size: float, seed: int,
+    topics: list[str] | None = None,
 ) -> tuple[Split, Split, Split]:
-    """Stratified train/valid/test split; ``test_size=0`` keeps no test part."""
+    """Stratified train/valid/test split; ``test_size=0`` keeps no test part. ``topics``, when
+    given, are split with their texts."""
     check_split_sizes(valid_size, test_size, seed)
+    rows = list(range(len(texts)))
     if test_size:
-        texts, test_x, labels, test_y = train_test_split(
-            texts, labels, test_size=test_size, stratify=labels, random_state=seed
-        )
+        rows, test_rows = train_test_split(rows, test_size=test_size, stratify=labels, random_state=seed)
     else:
-        test_x, test_y = [], []
-    train_x, valid_x, train_y, valid_y = train_test_split(
-        texts, labels, test_size=valid_size / (1 - test_size), stratify=labels, random_state=seed
+        test_rows = []
+    rest_labels = [labels[i] for i in rows]
+    train_rows, valid_rows = train_test_split(
+        rows, test_size=valid_size / (1 - test_size), stratify=rest_labels, random_state=seed
     )
-    return Split(train_x, train_y), Split(valid_x, valid_y), Split(test_x, test_y)
+
+    def part(selected: list[int]) -> Split:
+        return Split([texts[i] for i in selected], [labels[i] for i in selected],
+                     None if topics is None else [topics[i] for i in selected])
+
+    return part(train_rows), part(valid_rows), part(test_rows)
 
 
 TWEETS_ENV_VAR = "LSTM_BOOK_TWEETS_CSV"
@@ -121,53 +130,102 @@ def tweets_path() -> Path:
     return located
 
 
-_URL = re.compile(r"https?://\S+|www\.\S+")
-_RETWEET = re.compile(r"^(rt\s+@\w+:?\s*)+")
-_MENTION = re.compile(r"@\w+")
+_URL = re.compile(r"https?://\S*|www\.\S+")
+_MENTION = re.compile(r"@\w+|<user>")
+_RETWEET = re.compile(r"^(?:rt\s+(?:@\w+|<user>):?\s*)+")
+# everything up to the last "RT @user:" or '"@user:' (a retweet, or a manual one)
+_QUOTED = re.compile(r"^.*(?:\brt\s+|[\"\u201c]\s*)(?:@\w+|<user>)\s*:\s*")
+_NOT_WORD_OR_TAG = re.compile(r"[^\w#]+")
+_TRAILING_TAGS = re.compile(r"(?:\s*#\w*)+\s*$")
 _NOT_WORD = re.compile(r"[^\w]+")
 
 
 def tweet_key(text: str) -> str:
-    """The text two copies of one tweet share: lowercase, NFC, retweet prefixes removed, every
-    URL and @mention replaced by one placeholder, punctuation and spacing ignored.
+    """The text two copies of one tweet share: lowercase, NFC, everything up to the last
+    ``RT @user:`` removed (a retweet, or a quote-retweet's comment), URLs and @mentions removed
+    (``<url>``/``<user>`` placeholders too), trailing hashtags and ``||`` marks removed,
+    punctuation and spacing ignored. Apply it to repaired text (:func:`utils.tweets.clean_tweet`):
+    a damaged quote mark reads as letters.
 
-    >>> tweet_key("RT @bob: Great game!! http://t.co/x") == tweet_key("great game http://t.co/y")
+    >>> tweet_key("RT @bob: Great game!! http://t.co/x #NFL") == tweet_key("@amy great game <url>")
     True
     """
-    text = unicodedata.normalize("NFC", text).lower().strip()
-    text = _RETWEET.sub("", text)
-    text = _MENTION.sub(" mention ", _URL.sub(" url ", text))
+    text = _RETWEET.sub("", unicodedata.normalize("NFC", text).lower().strip())
+    quoted = _QUOTED.sub("", text)
+    if len(quoted.split()) >= 3:  # a quote of a few words keeps its comment
+        text = quoted
+    text = _MENTION.sub(" ", _URL.sub(" ", text).replace("<url>", " "))
+    text = _NOT_WORD_OR_TAG.sub(" ", text)
+    text = _TRAILING_TAGS.sub("", text) or text  # a tweet of hashtags alone keeps them
     return " ".join(_NOT_WORD.sub(" ", text).split())
 
 
-def deduplicate(texts: list[str], labels: list[int]) -> tuple[list[str], list[int]]:
-    """Keep the first tweet of each :func:`tweet_key`; drop every copy of a key whose copies
-    carry different labels (the annotators disagreed, and either label would leak)."""
+PREFIX_WORDS = 10  # tweets whose keys share their first ten words are copies too
+
+
+def deduplicate(texts: list[str], labels: list[int], *others: Sequence[Any]) -> tuple[list[Any], ...]:
+    """Keep one tweet of each group of copies; drop every group whose copies carry different
+    labels (the annotators disagreed, and either label would leak). Two tweets are copies when
+    their :func:`tweet_key` is the same, or when both keys have at least :data:`PREFIX_WORDS`
+    words and the first ten are the same (a retweet cut short with "…", an added comment at
+    the end). ``others`` are lists that run parallel to ``texts`` (topics) and are filtered
+    the same way."""
     keys = [tweet_key(t) for t in texts]
-    labels_of: dict[str, set[int]] = {}
-    for key, label in zip(keys, labels, strict=True):
-        labels_of.setdefault(key, set()).add(label)
-    seen: set[str] = set()
-    kept_texts, kept_labels = [], []
-    for text, key, label in zip(texts, keys, labels, strict=True):
-        if key and key not in seen and len(labels_of[key]) == 1:
-            seen.add(key)
-            kept_texts.append(text)
-            kept_labels.append(label)
-    return kept_texts, kept_labels
+    if len(labels) != len(keys) or any(len(column) != len(keys) for column in others):
+        raise ValueError("deduplicate: texts, labels and every other column must have the same length")
+    parent = list(range(len(keys)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first_of: dict[str, int] = {}
+    for i, key in enumerate(keys):
+        words = key.split()
+        group_keys = [key] + ([" ".join(words[:PREFIX_WORDS]) + " ..."] if len(words) >= PREFIX_WORDS else [])
+        for group_key in group_keys:
+            if group_key in first_of:
+                parent[root(i)] = root(first_of[group_key])
+            else:
+                first_of[group_key] = i
+    labels_of: dict[int, set[int]] = {}
+    for i, label in enumerate(labels):
+        labels_of.setdefault(root(i), set()).add(label)
+    seen: set[int] = set()
+    kept: list[int] = []
+    for i, key in enumerate(keys):
+        group = root(i)
+        if key and len(labels_of[group]) == 1 and group not in seen:
+            seen.add(group)
+            kept.append(i)
+    columns: tuple[Sequence[Any], ...] = (texts, labels, *others)
+    return tuple([column[i] for i in kept] for column in columns)
 
 
-def load_tweets(*, valid_size: float = 0.1, test_size: float = 0.1, seed: int = 42) -> Corpus:
+def load_tweets(*, valid_size: float = 0.1, test_size: float = 0.1, seed: int = 42,
+                clean: bool = True) -> Corpus:
     """Positive and negative tweets, near-duplicates removed (:func:`deduplicate`), split
-    80/10/10 with stratification."""
-    frame = pd.read_csv(tweets_path(), encoding="latin-1")  # the file is not valid UTF-8
+    80/10/10 with stratification. ``clean=True`` gives the text the models read
+    (:func:`utils.tweets.clean_tweet`: encoding repaired, ``<url>`` and ``<user>``);
+    ``clean=False`` the text as the CSV has it, deduplicated and split the same way. Each split
+    carries the topic of each tweet (:func:`utils.tweets.tweet_topic`)."""
+    from utils.tweets import clean_tweet, repair_mojibake, tweet_topic
+
+    check_split_sizes(valid_size, test_size, seed)
+    frame = pd.read_csv(tweets_path(), encoding="latin-1")  # the bytes as they are: see utils.tweets
     frame = frame[frame["sentiment"].isin(["positive", "negative"])]
     frame = frame.assign(text=frame["text"].astype(str).str.strip())
     frame = frame[frame["text"] != ""]
+    raw = frame["text"].tolist()
     positive = (frame["sentiment"] == "positive").astype(int).tolist()
-    texts, labels = deduplicate(frame["text"].tolist(), positive)
-    train, valid, test = _split(texts, labels, valid_size=valid_size, test_size=test_size, seed=seed)
-    return Corpus("tweets", train, valid, test)
+    cleaned = [clean_tweet(t) for t in raw]
+    topics = [tweet_topic(repair_mojibake(t).text) for t in raw]
+    keyed, labels, raw, topics = deduplicate(cleaned, positive, raw, topics)
+    texts = keyed if clean else raw
+    return Corpus("tweets", *_split(texts, labels, valid_size=valid_size, test_size=test_size,
+                                     seed=seed, topics=topics))
 
 
 def _read_imdb_part(root: Path, part: str) -> tuple[list[str], list[int]]:

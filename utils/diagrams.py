@@ -174,7 +174,7 @@ def draw_unrolled_rnn() -> Figure:
     _label(ax, 8.35, y, "$h_T$")
     _unrolled_gradient(ax, xs, y)
     _caption(fig, r"The same $W_{hh}$ acts at every step: the gradient from $h_T$ back to $x_1$ is "
-             r"multiplied by it (and by $\tanh'$) $T-1$ times.")
+             r"multiplied by it $T-1$ times, and by $\tanh'$ $T$ times.")
     return fig
 
 
@@ -187,8 +187,10 @@ def _unrolled_gradient(ax: Axes, xs: Sequence[float], y: float) -> None:
     for left, right in zip(xs[:-1], xs[1:], strict=True):
         _node(ax, (left + right) / 2, top, r"$\times$", color=red, r=0.12)
     _label(ax, 4.8, top + 0.48,
-           r"backward: $\partial h_T/\partial h_1 = \prod_{k=2}^{T}\mathrm{diag}(\tanh^\prime(a_k))\,W_{hh}$,"
-           r" then $\mathrm{diag}(\tanh^\prime(a_1))\,W_{xh}$ to $x_1$", size=SMALL, color=red)
+           r"backward: $\partial h_T/\partial h_1 = \prod_{k=T}^{2}"
+           r"\mathrm{diag}(\tanh^\prime(a_k))\,W_{hh}$"
+           r" ($k = T$ leftmost), then $\mathrm{diag}(\tanh^\prime(a_1))\,W_{xh}$ to $x_1$",
+           size=SMALL, color=red)
 
 
 # ---------------------------------------------------------------------------------------------

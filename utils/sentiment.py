@@ -184,12 +184,16 @@ def predictions_in_order(model: nn.Module, loader: DataLoader) -> np.ndarray:
 
 class Run(NamedTuple):
     """One trained model: its history (best validation epoch kept), the test accuracy measured
-    once, its 0/1 test predictions in the corpus's test order, and the model itself."""
+    once, its 0/1 test predictions in the corpus's test order, the model itself, and its
+    accuracy and 0/1 predictions on the validation split (the kept epoch's), for choosing
+    between models without the test split."""
 
     history: TrainingHistory
     test_accuracy: float
     test_predictions: np.ndarray  # (n_test,)
     model: nn.Module
+    valid_accuracy: float
+    valid_predictions: np.ndarray  # (n_valid,)
 
 
 def train_and_test(
@@ -202,14 +206,17 @@ def train_and_test(
     seed: int = 0,
     progress: bool = True,
 ) -> Run:
-    """``fit`` on train (best epoch chosen on valid), then the test set, once."""
+    """``fit`` on train (best epoch chosen on valid), then the validation and test predictions of
+    the kept weights. A chapter reads the test fields only for the models it has chosen."""
     torch.manual_seed(seed)
     history = fit(
         model, loaders.train, loaders.valid, epochs=epochs, lr=lr, patience=patience, progress=progress
     )
+    valid = evaluate(model, loaders.valid)
+    valid_predictions = predictions_in_order(model, loaders.valid)
     test = evaluate(model, loaders.test)
     predictions = predictions_in_order(model, loaders.test)
-    return Run(history, test.accuracy, predictions, model)
+    return Run(history, test.accuracy, predictions, model, valid.accuracy, valid_predictions)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -263,11 +270,14 @@ def char_experiment(
     epochs: int,
     limit: int | None = None,
     seed: int = 0,
+    device: torch.device | None = None,
     progress: bool = True,
 ) -> Run:
     """An improved character model. ``bucketed``: length-bucketed batches padded to their longest
     tweet (else the source's random batches padded to 200); ``strategy``: how the LSTM reads the
-    padding ("padded": final state after it; "exact" or "packed": at each tweet's last character)."""
+    padding ("padded": final state after it; "exact" or "packed": at each tweet's last character).
+    With "padded", a tweet's prediction depends on how much padding its batch gives it, so on
+    the other tweets of its batch."""
     vocab = char_vocab(corpus)
     loaders = make_loaders(
         corpus,
@@ -281,7 +291,10 @@ def char_experiment(
     )
     torch.manual_seed(seed)
     config = char_config(vocab, hidden_size=hidden_size, bidirectional=bidirectional, strategy=strategy)
-    return train_and_test(LSTMClassifier(config), loaders, epochs=epochs, seed=seed, progress=progress)
+    model = LSTMClassifier(config)
+    if device is not None:  # on a GPU; the default is the CPU
+        model.to(device)
+    return train_and_test(model, loaders, epochs=epochs, seed=seed, progress=progress)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -314,6 +327,7 @@ def glove_bilstm_experiment(
     glove: Glove,
     *,
     epochs: int,
+    lr: float = 1e-3,
     patience: int | None = 3,
     hidden_size: int = 256,
     strategy: str = "exact",
@@ -324,7 +338,8 @@ def glove_bilstm_experiment(
 ) -> Run:
     """Chapter 12's model and protocol, for one ``seed`` (initial weights, batch order, dropout):
     10,000-word vocabulary, ``glove`` copied into the embedding (unknown words random), texts cut
-    at 500 tokens, bucketed batches of 30, the best validation epoch kept."""
+    at 500 tokens, bucketed batches of 30, Adam with learning rate ``lr``, the best validation
+    epoch kept."""
     vocab = word_vocab(corpus, limit=limit)
     matrix, _ = embedding_matrix(vocab, glove)
     loaders = make_loaders(
@@ -336,4 +351,6 @@ def glove_bilstm_experiment(
         model.embedding.weight.copy_(torch.from_numpy(matrix))
     if device is not None:
         model.to(device)
-    return train_and_test(model, loaders, epochs=epochs, patience=patience, seed=seed, progress=progress)
+    return train_and_test(
+        model, loaders, epochs=epochs, lr=lr, patience=patience, seed=seed, progress=progress
+    )

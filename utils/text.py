@@ -24,7 +24,10 @@ PAD, UNK = "<pad>", "<unk>"
 # non-space character (punctuation, a symbol, an emoji)
 _MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"  # combining accents
 _LETTERS = rf"(?:[^\W_][{_MARKS}]*)+"  # lowercasing "İ" leaves an accent no NFC form absorbs
-_WORD = re.compile(rf"{_LETTERS}(?:'{_LETTERS})?|[^\w\s]|_")
+_WORD = re.compile(rf"<(?:url|user)>|{_LETTERS}(?:'{_LETTERS})?|[^\w\s]|_")
+# clitics split off the way GloVe's corpus was tokenized (Penn Treebank style)
+CLITICS = ("n't", "'s", "'m", "'re", "'ve", "'ll", "'d")
+_CLITIC = re.compile(r"^(.+?)(n't|'s|'m|'re|'ve|'ll|'d)$")
 _HTML_BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 
 
@@ -87,16 +90,25 @@ def char_tokenize(text: str) -> list[str]:
     return list(_check_text(text))
 
 
-def word_tokenize(text: str) -> list[str]:
-    """Lowercase words with punctuation split off; HTML line breaks (IMDB's ``<br />``) become spaces.
+def word_tokenize(text: str, *, split_clitics: bool = True) -> list[str]:
+    """Lowercase words with punctuation and clitics split off; HTML line breaks (IMDB's
+    ``<br />``) become spaces; the tweets' ``<url>`` and ``<user>`` placeholders stay whole.
 
-    Letters are Unicode letters, NFC-normalised first, so ``"Café"`` is one token ``"café"``
-    whether its accent was typed as one character or as ``e`` plus a combining accent.
+    Clitics are split the way GloVe's corpus was tokenized (Penn Treebank style), so that their
+    pretrained vectors apply: ``n't``, ``'s``, ``'m``, ``'re``, ``'ve``, ``'ll``, ``'d``
+    (``"can't"`` -> ``"ca"``, ``"n't"``). A curly apostrophe counts as a straight one. Letters
+    are Unicode letters, NFC-normalised first, so ``"Café"`` is one token ``"café"`` whether
+    its accent was typed as one character or as ``e`` plus a combining accent.
 
-    ``"I didn't like it!!"`` -> ``["i", "didn't", "like", "it", "!", "!"]``
+    ``"I didn't like it!!"`` -> ``["i", "did", "n't", "like", "it", "!", "!"]``; with
+    ``split_clitics=False``, ``["i", "didn't", "like", "it", "!", "!"]``.
     """
-    text = unicodedata.normalize("NFC", _HTML_BREAK.sub(" ", _check_text(text)).lower())
-    return _WORD.findall(text)
+    text = _HTML_BREAK.sub(" ", _check_text(text)).lower().replace("\u2019", "'")
+    tokens: list[str] = []
+    for token in _WORD.findall(unicodedata.normalize("NFC", text)):
+        match = _CLITIC.match(token) if split_clitics and "'" in token else None
+        tokens.extend(match.groups() if match else (token,))
+    return tokens
 
 
 class Vocab:
