@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 import torch
+from hypothesis import given
+from hypothesis import strategies as st
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from torch.testing import assert_close
@@ -193,6 +195,46 @@ def test_bad_arguments_get_errors_that_name_the_fix():
         exact_lstm(model, x, [5, 2, 1])
     with pytest.raises(ValueError, match=r"hx = \(h_0, c_0\) of shapes"):
         exact_lstm(model, x, [5, 2], (torch.zeros(2, 2, 4), torch.zeros(1, 2, 4)))
+
+
+_STATE = torch.zeros(2, 2, 4)  # a state of the right shape for the model below
+_NOT_A_TENSOR = st.one_of(
+    st.none(), st.floats(), st.text(max_size=3), st.lists(st.floats(), max_size=3)
+)
+_NOT_A_PAIR_OF_TENSORS = st.one_of(
+    st.just(_STATE),  # one tensor
+    st.lists(st.just(_STATE), max_size=4).filter(lambda states: len(states) != 2).map(tuple),
+    st.tuples(_NOT_A_TENSOR, st.just(_STATE)),
+    st.tuples(st.just(_STATE), _NOT_A_TENSOR),
+    st.dictionaries(st.sampled_from(["h", "c"]), st.just(_STATE), min_size=1),
+    st.text(min_size=1, max_size=5),
+    st.integers(),
+)
+
+
+@given(hx=_NOT_A_PAIR_OF_TENSORS)
+def test_hx_that_is_not_a_pair_of_tensors_is_refused(hx):
+    model = nn.LSTM(3, 4, num_layers=2, batch_first=True)
+    with pytest.raises(TypeError, match=r"a pair of tensors, or None"):
+        exact_lstm(model, torch.randn(2, 5, 3), [5, 2], hx)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("which", [0, 1])
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float16, torch.int64])
+def test_hx_of_another_dtype_is_refused_with_the_fix(which, dtype):
+    model = nn.LSTM(3, 4, num_layers=2, batch_first=True)
+    hx = [torch.zeros(2, 2, 4), torch.zeros(2, 2, 4)]
+    hx[which] = hx[which].to(dtype)
+    name = ("h_0", "c_0")[which]
+    with pytest.raises(ValueError, match=rf"{name} is {dtype} on cpu but x is torch.float32.*{name}\.to\(x\)"):
+        exact_lstm(model, torch.randn(2, 5, 3), [5, 2], tuple(hx))
+
+
+def test_hx_on_another_device_is_refused_with_the_fix():
+    model = nn.LSTM(3, 4)
+    hx = (torch.zeros(1, 2, 4, device="meta"), torch.zeros(1, 2, 4))
+    with pytest.raises(ValueError, match=r"h_0 is torch.float32 on meta but x is torch.float32 on cpu"):
+        exact_lstm(model, torch.randn(5, 2, 3), [5, 2], hx)
 
 
 def test_saturation_is_margin_plus_the_largest_possible_rest_of_a_gate():

@@ -2,6 +2,7 @@
 
     python tools/assignments.py assign [NAME ...]   # -> assignments/dist/NAME/{student,autograder}
     python tools/assignments.py prove [NAME ...]    # the five proofs `make test` runs
+    python tools/assignments.py prove --full --record FILE a3_sentiment   # with A3 q4's training
     python tools/assignments.py variant [--seed N] [--out FILE]   # a private term's grading seed
 
 ``prove`` generates each assignment in a temporary folder and checks that
@@ -26,6 +27,8 @@ not from the text otter prints.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import os
 import re
 import secrets
@@ -34,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +48,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tools.colab_pins import write_atomically  # noqa: E402
 from tools.grading_attacks import ATTEMPTS, with_answer  # noqa: E402
 from tools.grading_cases import questions  # noqa: E402
 from tools.grading_sandbox import grade as grade_isolated  # noqa: E402
@@ -180,8 +185,9 @@ def fill_in(student: Path, autograder_notebook: Path, destination: Path) -> Path
     return destination
 
 
-def prove(name: str, workdir: Path) -> list[str]:
-    """Run the four proofs for one assignment; return the problems found (empty when all hold)."""
+def prove(name: str, workdir: Path, *, full: bool = False) -> list[str]:
+    """Run the five proofs for one assignment; return the problems found (empty when all hold).
+    ``full``: also the full-marks runs that are too slow for `make test` (``NOT_PROVED_FULL``)."""
     problems: list[str] = []
     built = assign(name, workdir / name)
     autograder = autograder_zip(built)
@@ -218,7 +224,7 @@ def prove(name: str, workdir: Path) -> list[str]:
     # 4. the filled-in student notebook, graded against the autograder zip: full marks on every
     #    test, public and hidden (this also proves the solutions right: they are the answers)
     filled = fill_in(student, solutions, workdir / f"{name}-filled.ipynb")
-    problems += prove_isolated(name, student, filled, workdir)
+    problems += prove_isolated(name, student, filled, workdir, full=full)
     if name == "a3_sentiment":
         verdict = "OK" if not problems else "FAILED"
         print(f"{name}: untouched scores {untouched.total:g} with otter; {verdict}")
@@ -245,11 +251,14 @@ def prove(name: str, workdir: Path) -> list[str]:
     return problems
 
 
-def prove_isolated(name: str, student: Path, filled: Path, workdir: Path) -> list[str]:
+def prove_isolated(name: str, student: Path, filled: Path, workdir: Path, *, full: bool = False) -> list[str]:
     """Proof 5: the isolated grader's marks for the filled-in, untouched and gaming submissions."""
     problems = []
     start = time.perf_counter()
-    skipped = NOT_PROVED_FULL.get(name, set())
+    skipped = set() if full else NOT_PROVED_FULL.get(name, set())
+    if skipped:
+        print(f"{name}: full marks of {', '.join(sorted(skipped))} not run here (slow): "
+              "`make assignments-prove-full` runs them")
     full = grade_isolated(name, filled, only={q.name for q in questions(name, 0)} - skipped)
     for result in full:
         if result.score != result.possible:
@@ -313,7 +322,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("names", nargs="*", default=list(ASSIGNMENTS))
     parser.add_argument("--seed", type=int, help="variant: the term's seed (a random one if not given)")
     parser.add_argument("--out", type=Path, help="variant: also write LSTM_BOOK_GRADING_SEED=N to this file")
-    args = parser.parse_args(argv)
+    parser.add_argument("--full", action="store_true",
+                        help="prove: also the slow full-marks runs (A3's q4 trains the model, ~10 min)")
+    parser.add_argument("--record", type=Path, help="prove: also write what it prints to this file")
+    args = parser.parse_intermixed_args(argv)
     if args.command == "variant":
         try:
             return variant(args.seed, args.out)
@@ -331,12 +343,48 @@ def main(argv: list[str] | None = None) -> int:
                   f"{autograder_zip(destination).relative_to(ROOT)} (grade with `otter run` or Gradescope)")
         return 0
     problems: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="assignments-") as tmp:
+    printed = io.StringIO()
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="assignments-") as tmp, _tee(printed):
         for name in args.names:
-            problems += prove(name, Path(tmp))
+            problems += prove(name, Path(tmp), full=args.full)
     for problem in problems:
         print("PROBLEM:", problem, file=sys.stderr)
+    if args.record:
+        command = "python tools/assignments.py prove" + (" --full" if args.full else "")
+        header = (f"{command} {' '.join(args.names)}  ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores, "
+                  f"commit {_commit()}, {time.perf_counter() - started:.0f} s)")
+        body = printed.getvalue() + "".join(f"PROBLEM: {p}\n" for p in problems)
+        verdict = "all proofs hold" if not problems else f"{len(problems)} problems"
+        write_atomically(args.record, f"{header}\n{body}{verdict}\n")
     return 1 if problems else 0
+
+
+@contextlib.contextmanager
+def _tee(buffer: io.StringIO) -> Iterator[None]:
+    """Print as usual and keep a copy of stdout in ``buffer``."""
+    stdout = sys.stdout
+
+    class Tee(io.TextIOBase):
+        def write(self, text: str) -> int:
+            buffer.write(text)
+            return stdout.write(text)
+
+        def flush(self) -> None:
+            stdout.flush()
+
+    sys.stdout = Tee()
+    try:
+        yield
+    finally:
+        sys.stdout = stdout
+
+
+def _commit() -> str:
+    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    changed = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                             capture_output=True, text=True).stdout.strip()
+    return (done.stdout.strip() or "unknown") + (" with uncommitted changes" if changed else "")
 
 
 if __name__ == "__main__":

@@ -10,16 +10,19 @@
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
+from scipy import sparse  # type: ignore[import-untyped]
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.exceptions import NotFittedError
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 
-from utils.data import Split
+from utils.data import Split, zero_one
 
 TFIDF_FEATURES = ("word", "char")
 TFIDF_CS = (1.0, 4.0, 16.0)
@@ -67,8 +70,8 @@ def log_count_ratio(features: Any, labels: Sequence[int], *, alpha: float = 1.0)
     y = np.asarray(labels)
     if y.ndim != 1 or y.shape[0] != features.shape[0] or not np.isin(y, (0, 1)).all():
         raise ValueError(f"expected {features.shape[0]} labels in {{0, 1}}, got shape {y.shape}")
-    if alpha <= 0:
-        raise ValueError(f"expected a smoothing alpha > 0, got {alpha}")
+    if isinstance(alpha, bool) or not isinstance(alpha, int | float) or not 0 < alpha < math.inf:
+        raise ValueError(f"expected a finite smoothing alpha > 0, got {alpha!r}")
     # p = alpha + sum_{i: y_i = 1} f_i ;  q = alpha + sum_{i: y_i = 0} f_i
     p = alpha + np.asarray(features[y == 1].sum(axis=0)).ravel()
     q = alpha + np.asarray(features[y == 0].sum(axis=0)).ravel()
@@ -88,7 +91,12 @@ class NBFeatures(BaseEstimator, TransformerMixin):
 
     def transform(self, features: Any) -> Any:
         """features: (n_texts, n_features) sparse counts -> sparse (n_texts, n_features)."""
-        binary = (features > 0).astype(np.float64)
+        if not hasattr(self, "ratio_"):
+            raise NotFittedError("this NBFeatures is not fitted yet: call fit(features, labels) first")
+        if features.ndim != 2 or features.shape[1] != self.ratio_.shape[0]:
+            raise ValueError(f"expected features with {self.ratio_.shape[0]} columns (as in fit), got "
+                             f"shape {features.shape}: use the same vectorizer as for fit")
+        binary = sparse.csr_matrix(features > 0, dtype=np.float64)  # dense arrays too, as fit takes
         return binary.multiply(self.ratio_).tocsr()  # r * 1{f > 0}
 
 
@@ -199,17 +207,17 @@ class TopicRow(NamedTuple):
 
 def per_topic(split: Split, predictions: Mapping[str, Sequence[int]]) -> list[TopicRow]:
     """Accuracy of each model's ``predictions`` on each topic of ``split``, largest topic first."""
-    labels = np.asarray(split.labels)
+    labels = zero_one(split.labels)
     topics = np.asarray(_topics_of(split))
-    for name, predicted in predictions.items():
+    checked = {name: zero_one(values, f"{name}'s predictions") for name, values in predictions.items()}
+    for name, predicted in checked.items():
         if len(predicted) != len(labels):
             raise ValueError(f"{name}: expected {len(labels)} predictions, got {len(predicted)}")
     rows = []
     for topic in sorted(set(topics.tolist()), key=lambda t: (-int((topics == t).sum()), t)):
         mask = topics == topic
         rows.append(TopicRow(topic, int(mask.sum()), float(labels[mask].mean()), {
-            name: float(np.mean(np.asarray(predicted)[mask] == labels[mask]))
-            for name, predicted in predictions.items()
+            name: float(np.mean(predicted[mask] == labels[mask])) for name, predicted in checked.items()
         }))
     return rows
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
@@ -51,8 +52,29 @@ class Split:
     labels: list[int]  # 1 = positive, 0 = negative
     topics: list[str] | None = None  # the tweets' topics (utils.tweets.tweet_topic); None for IMDB
 
+    def __post_init__(self) -> None:
+        sizes = {"texts": len(self.texts), "labels": len(self.labels)}
+        if self.topics is not None:
+            sizes["topics"] = len(self.topics)
+        if len(set(sizes.values())) > 1:
+            raise ValueError(f"a Split needs one label (and topic) per text, got {sizes}")
+
     def __len__(self) -> int:
         return len(self.texts)
+
+
+def zero_one(values: object, name: str = "labels") -> np.ndarray:
+    """``values`` as an int array (n,) of 0 and 1: labels or a classifier's predictions. Refuses
+    other shapes and values (probabilities, -1/+1 labels, NaN) instead of rounding them."""
+    if isinstance(values, str | bytes) or not hasattr(values, "__len__"):
+        raise TypeError(f"expected {name} as a list or array of 0 and 1, got {type(values).__name__}")
+    array = np.asarray(values.detach().cpu() if hasattr(values, "detach") else values)  # a tensor too
+    if array.ndim != 1:
+        raise ValueError(f"expected {name} of shape (n,), got {array.shape}")
+    if array.dtype.kind not in "biuf" or not np.isin(array, (0, 1)).all():
+        odd = array[~np.isin(array, (0, 1))][:3].tolist() if array.dtype.kind in "biuf" else array.dtype
+        raise ValueError(f"expected {name} of 0 and 1 only (predictions: logit > 0), got {odd}")
+    return array.astype(np.int64)
 
 
 @dataclass(frozen=True)

@@ -56,12 +56,19 @@ class Glove:
                 f"expected vectors of shape (num_words, dim) = ({len(self.words)}, dim >= 1), one row per "
                 f"word, got {vectors.shape}: words and vectors must come from the same file, and not be empty"
             )
-        rows = np.flatnonzero(~np.isfinite(vectors).all(axis=1))
+        # float32 is what the embedding holds: a larger value would become infinity there
+        rows = np.flatnonzero(~(np.abs(vectors) <= np.finfo(np.float32).max).all(axis=1))
         if rows.size:
             raise ValueError(
-                f"{rows.size} GloVe vectors hold NaN or infinity (the first is {self.words[rows[0]]!r}): "
+                f"{rows.size} GloVe vectors hold NaN, infinity or values beyond float32 (the first is "
+                f"{self.words[rows[0]]!r}): "
                 "the vectors file is damaged; load it again (delete its cache)"
             )
+        if len(set(self.words)) != len(self.words):
+            seen: set[str] = set()
+            twice = next(w for w in self.words if w in seen or seen.add(w))  # type: ignore[func-returns-value]
+            raise ValueError(f"the word {twice!r} appears twice among the GloVe words: each word needs one "
+                             "vector (keep the first row of each word)")
 
     @property
     def dim(self) -> int:

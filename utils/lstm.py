@@ -38,6 +38,18 @@ def _advance(
     return torch.where(mask_t, h_new, h), torch.where(mask_t, c_new, c), h_new * mask_t
 
 
+def _check_mask(mask: Tensor | None, x: Tensor) -> None:
+    """A padding mask must be a bool tensor (T, B, 1) for x (T, B, D): a (T, B) mask would
+    broadcast over the hidden units instead of the batch."""
+    if mask is None:
+        return
+    wanted = (x.shape[0], x.shape[1], 1)
+    if not isinstance(mask, Tensor) or mask.dtype != torch.bool or tuple(mask.shape) != wanted:
+        got = f"{mask.dtype} {tuple(mask.shape)}" if isinstance(mask, Tensor) else type(mask).__name__
+        raise ValueError(f"expected mask as a bool tensor of shape {wanted} (T, B, 1), got {got}: "
+                         "padding_mask(lengths, T).T.unsqueeze(-1)")
+
+
 def naive_loop(
     x: Tensor,
     h: Tensor,
@@ -53,6 +65,7 @@ def naive_loop(
     ``mask`` (T, B, 1), if given, is False at padding steps: there the state is carried over
     unchanged and the output is 0, so every sequence's final state is its own last real step.
     """
+    _check_mask(mask, x)
     w_ii, w_if, w_ig, w_io = w_ih.chunk(4)  # each (H, D)
     w_hi, w_hf, w_hg, w_ho = w_hh.chunk(4)  # each (H, H)
     zeros = x.new_zeros(4 * h.shape[1])
@@ -91,6 +104,7 @@ def fused_loop(
 
     x: (T, B, D); h, c: (B, H); w_ih: (4H, D); w_hh: (4H, H); ``mask`` as in :func:`naive_loop`.
     """
+    _check_mask(mask, x)
     # x_t W_ih^T + b_ih + b_hh for all T steps at once: the only part that does not need h
     x_proj = x @ w_ih.T  # (T, B, 4H)
     if b_ih is not None:
@@ -355,6 +369,9 @@ def parameter_count(
     for name, value in sizes.items():
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"expected {name} to be a positive int, got {value!r}")
+    for name, flag in (("bias", bias), ("bidirectional", bidirectional)):
+        if not isinstance(flag, bool):
+            raise TypeError(f"expected {name} to be True or False, got {flag!r}")
     directions = 2 if bidirectional else 1
     total = 0
     for layer in range(num_layers):
@@ -377,7 +394,10 @@ def _check_pair(scratch: object, lstm: object, function: str) -> None:
         )
     if lstm.proj_size:
         raise ValueError("ScratchLSTM has no projection; use an nn.LSTM with proj_size=0")
-    for attr in ("input_size", "hidden_size", "num_layers", "bias", "bidirectional"):
+    if any(p.is_meta for module in (scratch, lstm) for p in module.parameters()):
+        raise ValueError(f"{function}: an LSTM is on the meta device (shapes, no values), so nothing "
+                         "would be copied; build it on a real device, or .to_empty(device='cpu') first")
+    for attr in ("input_size", "hidden_size", "num_layers", "bias", "batch_first", "bidirectional"):
         if getattr(scratch, attr) != getattr(lstm, attr):
             raise ValueError(
                 f"the two LSTMs differ in {attr}: ScratchLSTM has {getattr(scratch, attr)}, "

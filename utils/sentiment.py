@@ -15,7 +15,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
-from utils.data import Corpus, Split
+from utils.data import Corpus, Split, zero_one
 from utils.embeddings import Glove, embedding_matrix
 from utils.models import CharSeedModel, ClassifierConfig, LSTMClassifier
 from utils.sequences import BucketBatchSampler, collate_padded
@@ -43,7 +43,7 @@ class McNemar(NamedTuple):
 def _paired_correct(
     pred_a: Sequence[int], pred_b: Sequence[int], labels: Sequence[int]
 ) -> tuple[np.ndarray, np.ndarray]:
-    a, b, y = (np.asarray(v).astype(int).ravel() for v in (pred_a, pred_b, labels))
+    a, b, y = zero_one(pred_a, "pred_a"), zero_one(pred_b, "pred_b"), zero_one(labels, "labels")
     if not (len(a) == len(b) == len(y)) or len(y) == 0:
         raise ValueError(
             f"expected predictions and labels for the same non-empty test set, got lengths "
@@ -88,8 +88,10 @@ def paired_bootstrap(
 ) -> Interval:
     """Accuracy of A minus accuracy of B, with a percentile interval from resampling the test
     examples with replacement (both classifiers see the same resampled examples)."""
-    if samples < 100 or not 0 < level < 1:
-        raise ValueError(f"expected samples >= 100 and 0 < level < 1, got {samples} and {level}")
+    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 100 or not 0 < level < 1:
+        raise ValueError(f"expected an int samples >= 100 and 0 < level < 1, got {samples!r} and {level!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"expected seed to be an int >= 0, got {seed!r}")
     right_a, right_b = _paired_correct(pred_a, pred_b, labels)
     # d_i = 1{A right on i} - 1{B right on i};  difference = mean(d)
     d = right_a.astype(np.float64) - right_b.astype(np.float64)  # (n,)
@@ -115,9 +117,15 @@ class MeanSD(NamedTuple):
 
 def mean_sd(values: Sequence[float]) -> MeanSD:
     """values: (n,) accuracies of n seeds -> mean and sample standard deviation (0 for n = 1)."""
+    if isinstance(values, str | bytes | set | frozenset | dict) or not hasattr(values, "__len__"):
+        raise TypeError(f"expected a list of accuracies, got {type(values).__name__} (list(...) it first)")
+    if any(isinstance(v, str | bytes) for v in values):
+        raise TypeError("expected numbers, got text: float(...) each value first")
     array = np.asarray(values, dtype=np.float64)
     if array.ndim != 1 or len(array) == 0:
         raise ValueError(f"expected a non-empty list of numbers, got shape {array.shape}")
+    if not np.isfinite(array).all():
+        raise ValueError(f"expected finite numbers, got {array.tolist()}: a run that failed gives NaN")
     return MeanSD(float(array.mean()), float(array.std(ddof=1)) if len(array) > 1 else 0.0, len(array))
 
 
@@ -169,16 +177,22 @@ def make_loaders(
 def predictions_in_order(model: nn.Module, loader: DataLoader) -> np.ndarray:
     """0/1 predictions (logit > 0) for every example of an unshuffled ``loader``, in dataset order,
     computed on exactly the batches ``evaluate`` sees. Returns (len(loader.dataset),)."""
+    if not isinstance(loader, DataLoader) or loader.batch_sampler is None:
+        raise TypeError("expected a DataLoader with a batch_sampler (or batch_size), as make_loaders builds")
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
     predictions = np.full(len(loader.dataset), -1)  # type: ignore[arg-type]
-    for indices, (tokens, lengths, _) in zip(loader.batch_sampler, loader, strict=True):  # type: ignore[arg-type]
+    # One pass over the sampler, each batch collated from the indices it gives: the predictions
+    # land on the right examples even if the sampler shuffles (it would give another order on a
+    # second pass).
+    for indices in loader.batch_sampler:
+        tokens, lengths, _ = loader.collate_fn([loader.dataset[i] for i in indices])
         logits = model(tokens.to(device), lengths)  # (B,)
         predictions[list(indices)] = (logits > 0).long().cpu().numpy()
     model.train(was_training)
     if (predictions < 0).any():
-        raise ValueError("the loader did not visit every example once: use an unshuffled loader")
+        raise ValueError("the loader did not visit every example: use a loader over the whole split")
     return predictions
 
 

@@ -165,6 +165,11 @@ def pad_batch(
     dtype = functools.reduce(torch.promote_types, (t.dtype for t in tensors))
     if not (dtype.is_floating_point or float(pad_value).is_integer()):
         raise ValueError(f"pad_value {pad_value} is not an integer, but the sequences hold {dtype}")
+    if not dtype.is_floating_point and dtype != torch.bool:
+        info = torch.iinfo(dtype)
+        if not info.min <= pad_value <= info.max:
+            raise ValueError(f"pad_value {pad_value} does not fit in {dtype} ({info.min} to {info.max}): "
+                             "choose another pad_value or convert the sequences (.long())")
     padded = torch.full((len(tensors), int(lengths.max()), *tensors[0].shape[1:]), pad_value, dtype=dtype)
     for row, tensor in enumerate(tensors):
         padded[row, : len(tensor)] = tensor

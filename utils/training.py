@@ -43,18 +43,48 @@ def pick_device() -> torch.device:
 
 def predicted_labels(logits: Tensor) -> Tensor:
     """logits (B,) -> labels (B,) of 0.0/1.0: the decision rule used everywhere."""
+    if not isinstance(logits, Tensor):
+        raise TypeError(f"expected logits as a tensor, got {type(logits).__name__} (torch.as_tensor(...))")
+    if logits.is_floating_point() and torch.isnan(logits).any():
+        raise ValueError(
+            "the logits contain NaN, which is neither class: the model diverged (lower the learning "
+            "rate, keep gradient clipping) or its input holds NaN"
+        )
     # positive  <=>  sigmoid(logit) > 0.5  <=>  logit > 0
     return (logits > 0).float()
 
 
+def check_labels(labels: object, batch: int | None = None) -> Tensor:
+    """Labels as the training helpers need them: a float tensor (B,) of 0.0 and 1.0 (what
+    ``collate_padded`` gives). ``batch``: the number of logits they must match."""
+    if not isinstance(labels, Tensor):
+        kind = type(labels).__name__
+        raise TypeError(f"expected labels as a tensor, got {kind} (torch.tensor(..., dtype=torch.float32))")
+    if labels.dim() != 1 or (batch is not None and len(labels) != batch):
+        wanted = f"({batch},), one per logit" if batch is not None else "(B,)"
+        raise ValueError(f"expected labels of shape {wanted}, got {tuple(labels.shape)}")
+    if not labels.is_floating_point():
+        raise ValueError(f"expected float labels 0.0/1.0 for the loss, got {labels.dtype}: labels.float()")
+    if not ((labels == 0) | (labels == 1)).all():
+        odd = labels[(labels != 0) & (labels != 1)][:3].tolist()
+        raise ValueError(f"expected labels of 0.0 (negative) and 1.0 (positive) only, got {odd}")
+    return labels
+
+
 def count_correct(logits: Tensor, labels: Tensor) -> int:
     """Number of right answers: logits (B,), labels (B,) of 0.0/1.0. The one place this is counted."""
-    return int((predicted_labels(logits) == labels).sum().item())
+    predicted = predicted_labels(logits)
+    if logits.dim() != 1:
+        raise ValueError(f"expected logits of shape (B,), got {tuple(logits.shape)}: squeeze the last axis")
+    return int((predicted == check_labels(labels, len(logits))).sum().item())
 
 
 def accuracy(logits: Tensor, labels: Tensor) -> float:
     """Share of correct predictions: logits (B,), labels (B,) of 0.0/1.0."""
-    return count_correct(logits, labels) / len(labels)
+    correct = count_correct(logits, labels)
+    if len(labels) == 0:
+        raise ValueError("no labels: the accuracy of an empty batch is undefined")
+    return correct / len(labels)
 
 
 class Evaluation(NamedTuple):
@@ -95,7 +125,7 @@ def _batches(loader: Iterable, device: torch.device, progress: bool, desc: str) 
                 "collate_fn=functools.partial(collate_padded, pad_value=vocab.pad_id) from utils.sequences"
             )
         tokens, lengths, labels = batch
-        yield tokens.to(device), lengths, labels.to(device)
+        yield tokens.to(device), lengths, check_labels(labels.to(device))
 
 
 def train_epoch(
@@ -156,8 +186,8 @@ class TrainingHistory:
 def _check_fit_settings(epochs: int, lr: float, clip_norm: float | None, patience: int | None) -> None:
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"expected epochs to be a positive int, got {epochs!r}")
-    if not lr >= 0:
-        raise ValueError(f"expected a learning rate lr >= 0, got {lr!r}")
+    if isinstance(lr, bool) or not isinstance(lr, int | float) or not 0 <= lr < math.inf:
+        raise ValueError(f"expected a finite learning rate lr >= 0, got {lr!r}")
     if clip_norm is not None and not clip_norm > 0:
         raise ValueError(f"expected clip_norm > 0 (or None for no clipping), got {clip_norm!r}")
     if patience is not None and (isinstance(patience, bool) or not isinstance(patience, int) or patience < 1):

@@ -161,7 +161,18 @@ def _checked(
     shapes = ((layers, batch, lstm.proj_size or lstm.hidden_size), (layers, batch, lstm.hidden_size))
     if hx is None:
         return x, lengths, (x.new_zeros(shapes[0]), x.new_zeros(shapes[1]))
-    if len(hx) != 2 or any(tuple(s.shape) != shape for s, shape in zip(hx, shapes, strict=True)):
+    if not isinstance(hx, (tuple, list)) or len(hx) != 2 or not all(isinstance(s, Tensor) for s in hx):
+        kind = type(hx).__name__
+        if isinstance(hx, (tuple, list)):
+            kind += " of " + ", ".join(type(s).__name__ for s in hx)
+        raise TypeError(f"expected hx = (h_0, c_0), a pair of tensors, or None; got {kind}")
+    if any(tuple(s.shape) != shape for s, shape in zip(hx, shapes, strict=True)):
         got = [tuple(s.shape) for s in hx]
         raise ValueError(f"expected hx = (h_0, c_0) of shapes {list(shapes)}, got {got}")
+    for name, state in zip(("h_0", "c_0"), hx, strict=True):
+        if state.dtype != x.dtype or state.device != x.device:
+            raise ValueError(
+                f"{name} is {state.dtype} on {state.device} but x is {x.dtype} on {x.device}; "
+                f"move it with {name}.to(x)"
+            )
     return x, lengths, (hx[0], hx[1])
