@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tools.colab_check import compare, judge
+from tools.colab_check import compare, earlier_lines, judge
 from tools.colab_pins import PINS, parse_freeze, python_version, read_pins, render, touched
 
 FREEZE = """\
@@ -77,3 +77,24 @@ def test_judge_blank_and_filled_in_reports():
     assert judge({"q1": [[True, ""], [True, ""]]}, blank=False) == []
     assert judge({"q1": [[False, told]]}, blank=False)[0].startswith("q1 fails with the solutions")
     assert judge({}, blank=False) == ["no grader.check results (the report cell did not run)"]
+
+
+def test_a_partial_run_keeps_the_other_chapters_lines_with_their_date():
+    record = "\n".join([
+        "Colab check, 2026-12-04: 129 pinned packages; Source: x",
+        "Python 3.13.0 (Colab: 3.13.15); torch 2.11.0; full mode",
+        "PASS  01_why_lstm.ipynb                   19 s  full mode, every cell ran",
+        "FAIL  02_sigmoid_tanh.ipynb               11 s  cell 3: ValueError",
+        "PASS  11_char_sentiment.ipynb            500 s  full mode, every cell ran  (earlier run: 2026-11-30)",
+        "PASS  setup cells: packages                0 s  no package Colab has changed",
+        "NOT RUN  12_imdb_glove_bilstm.ipynb: not in this record",
+        "3 passed, 1 failed (3 notebooks, 0 assignments; 8 min in all)",
+    ])
+    kept = earlier_lines(record, {"11_char_sentiment.ipynb", "12_imdb_glove_bilstm.ipynb"})
+    assert kept == [
+        "PASS  01_why_lstm.ipynb                   19 s  full mode, every cell ran  (earlier run: 2026-12-04)",
+        "FAIL  02_sigmoid_tanh.ipynb               11 s  cell 3: ValueError  (earlier run: 2026-12-04)",
+    ]
+    assert earlier_lines(record, {"01_why_lstm.ipynb", "02_sigmoid_tanh.ipynb"}) == [
+        "PASS  11_char_sentiment.ipynb            500 s  full mode, every cell ran  (earlier run: 2026-11-30)"
+    ]

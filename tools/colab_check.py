@@ -107,6 +107,24 @@ def say(text: str) -> None:
     print(text, flush=True)
 
 
+def earlier_lines(record: str, run_now: set[str]) -> list[str]:
+    """The PASS/FAIL lines of an earlier ``record`` for the notebooks and assignments not in
+    ``run_now``, each marked with that run's date, so that a run of a few chapters (``--only``)
+    completes the record instead of replacing it."""
+    date = re.search(r"^Colab check, (\d{4}-\d{2}-\d{2})", record, re.MULTILINE)
+    kept = []
+    for line in record.splitlines():
+        fields = line.split()
+        if len(fields) < 2 or fields[0] not in ("PASS", "FAIL") or fields[1] == "setup":
+            continue
+        if fields[1] in run_now:
+            continue
+        if "(earlier run:" not in line and date:
+            line += f"  (earlier run: {date.group(1)})"
+        kept.append(line)
+    return kept
+
+
 def run(command: list[str], **kwargs) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, capture_output=True, text=True, **kwargs)
 
@@ -395,6 +413,10 @@ def main(argv: list[str] | None = None) -> int:
         assignments = [a for a in assignments if a in args.only]
     if args.full:
         assignments = []
+    earlier: list[str] = []
+    if args.record and args.only and args.record.is_file():
+        names = {n.name for n in notebooks} | set(assignments)
+        earlier = earlier_lines(args.record.read_text(encoding="utf-8"), names)
     version, pins = read_pins(args.pins)
     header = open(args.pins, encoding="utf-8").read().splitlines()[1]
     python = build_environment(args.pins)
@@ -410,7 +432,8 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(line)
         say(str(line))
         if args.record:
-            write_atomically(args.record, "\n".join([*report, *map(str, lines), "(still running)"]) + "\n")
+            text = "\n".join([*report, *earlier, *map(str, lines), "(still running)"])
+            write_atomically(args.record, text + "\n")
 
     colab = freeze(python)
     workdir = Path(tempfile.mkdtemp(prefix="colab-check-"))
@@ -439,8 +462,10 @@ def main(argv: list[str] | None = None) -> int:
     summary = (f"{len(lines) - len(failed)} passed, {len(failed)} failed "
                f"({len(notebooks)} notebooks, {len(assignments)} assignments; {minutes:.0f} min in all)")
     say(summary)
+    if earlier:
+        summary += f"; {len(earlier)} lines kept from earlier runs of the chapters not run now"
     if args.record:
-        write_atomically(args.record, "\n".join([*report, *map(str, lines), summary]) + "\n")
+        write_atomically(args.record, "\n".join([*report, *earlier, *map(str, lines), summary]) + "\n")
     return 1 if failed else 0
 
 
