@@ -27,8 +27,10 @@ not from the text otter prints.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import contextlib
 import io
+import multiprocessing
 import os
 import re
 import secrets
@@ -346,8 +348,18 @@ def main(argv: list[str] | None = None) -> int:
     printed = io.StringIO()
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="assignments-") as tmp, _tee(printed):
-        for name in args.names:
-            problems += prove(name, Path(tmp), full=args.full)
+        workers = min(len(args.names), os.cpu_count() or 1)
+        if workers > 1 and not args.record:
+            # one process per assignment, as many at a time as there are cores: each proof is
+            # mostly single-threaded work (otter, kernels, grading processes)
+            spawn = multiprocessing.get_context("spawn")
+            with concurrent.futures.ProcessPoolExecutor(workers, mp_context=spawn) as pool:
+                runs = [pool.submit(prove, name, Path(tmp), full=args.full) for name in args.names]
+                for run in runs:
+                    problems += run.result()
+        else:
+            for name in args.names:
+                problems += prove(name, Path(tmp), full=args.full)
     for problem in problems:
         print("PROBLEM:", problem, file=sys.stderr)
     if args.record:
