@@ -1,6 +1,7 @@
 """Activations (chapter 2) against PyTorch and known values."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -102,3 +103,35 @@ def test_derivatives_are_symmetric_and_peak_at_zero():
     assert np.array_equal(tanh_derivative(x), tanh_derivative(-x))
     assert np.all(sigmoid_derivative(x) < 0.25) and np.all(tanh_derivative(x) < 1.0)
     assert isinstance(sigmoid_derivative(1), float) and isinstance(tanh_derivative(1), float)
+
+
+# --- found by mutation testing (benchmarks/results/mutation-*.txt) ---------------------------
+
+
+@pytest.mark.parametrize("function", [sigmoid, sigmoid_derivative, tanh, tanh_derivative])
+def test_a_float_in_gives_a_python_float_out(function):
+    assert type(function(0.5)) is float
+    assert isinstance(function(np.array([0.5])), np.ndarray)
+
+
+def test_tanh_derivative_does_not_overflow_far_in_the_tails():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an overflowing exp would warn (and give NaN)
+        assert tanh_derivative(400.0) == 0.0 and tanh_derivative(-400.0) == 0.0
+        assert sigmoid_derivative(800.0) == 0.0
+
+
+def test_the_error_messages_show_the_start_of_the_input():
+    huge = [10**400] * 3
+    shown = str(np.asarray(huge, dtype=object))[:40]
+    with pytest.raises(ValueError) as caught:
+        sigmoid(huge)
+    assert str(caught.value) == f"x = {shown} is too large for a float (|x| < 1.8e308)"
+    odd = [None] * 30
+    with pytest.raises(TypeError) as caught:
+        tanh(odd)
+    assert str(caught.value) == f"expected x to hold real numbers, got {str(np.asarray(odd, dtype=object))[:40]}"
+    with pytest.raises(ValueError) as caught:
+        sigmoid([[1, 2], [3]])
+    assert str(caught.value).startswith(
+        "expected x to be a number or a rectangular list of numbers (every row the same length), got a ragged list (")

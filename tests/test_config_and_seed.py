@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch
 
+from utils import config
 from utils.config import choose, quick_mode
 from utils.seed import set_seed
 
@@ -44,3 +45,33 @@ def test_set_seed_rejects_seeds_numpy_cannot_take(seed):
     with pytest.raises(ValueError, match=r"between 0 and 2\*\*32 - 1"):
         set_seed(seed)
     set_seed(0), set_seed(2**32 - 1)  # the two ends are fine
+
+
+# --- found by mutation testing: the strict flag and the device variable ----------------------
+
+
+@pytest.mark.parametrize(("value", "strict"), [(None, False), ("0", False), ("1", True), (" 1 ", True)])
+def test_strict_claims_reads_its_own_variable(monkeypatch, value, strict):
+    monkeypatch.setenv(config.QUICK_ENV_VAR, "1")  # the other flag set: it must not leak in
+    if value is None:
+        monkeypatch.delenv(config.STRICT_ENV_VAR, raising=False)
+    else:
+        monkeypatch.setenv(config.STRICT_ENV_VAR, value)
+    assert config.strict_claims() is strict
+
+
+@pytest.mark.parametrize(("value", "device"), [(None, "auto"), ("", "auto"), ("  ", "auto"), ("CPU", "cpu"),
+                                               (" Cuda ", "cuda"), ("auto", "auto")])
+def test_device_choice_reads_lstm_book_device(monkeypatch, value, device):
+    if value is None:
+        monkeypatch.delenv(config.DEVICE_ENV_VAR, raising=False)
+    else:
+        monkeypatch.setenv(config.DEVICE_ENV_VAR, value)
+    assert config.device_choice() == device
+
+
+def test_an_unknown_device_is_refused_with_the_choices(monkeypatch):
+    monkeypatch.setenv(config.DEVICE_ENV_VAR, "TPU")
+    with pytest.raises(ValueError) as caught:
+        config.device_choice()
+    assert str(caught.value) == "LSTM_BOOK_DEVICE must be one of auto, cpu, cuda or unset, got 'tpu'"

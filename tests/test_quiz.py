@@ -121,7 +121,7 @@ def test_missing_quizzes_folder_says_where_to_run(tmp_path):
 
 def test_invalid_json_names_the_file(tmp_path):
     (tmp_path / "01_why_lstm.json").write_text("[{", encoding="utf-8")
-    with pytest.raises(ValueError, match="01_why_lstm.json is not valid JSON"):
+    with pytest.raises(ValueError, match="01_why_lstm.json is not valid UTF-8 JSON"):
         quiz.load_quiz("01_why_lstm", quiz_dir=tmp_path)
 
 

@@ -61,13 +61,14 @@ def test_torch_threads_restores_the_count_after_the_block_and_after_an_error():
 
 
 def test_small_recurrent_models_get_one_thread_and_large_ones_keep_the_count():
-    small = nn.LSTM(16, 64)
-    large = nn.LSTM(256, 512, num_layers=2)
+    small = nn.LSTM(1, 16)  # chapter 6's sign task: 1,216 recurrent parameters
+    large = nn.LSTM(16, 64)  # chapter 11's 64-unit character model: 20,992 (benchmarks/threads_speed.py)
     assert recurrent_parameters(nn.Sequential(nn.Linear(1000, 1000), small)) == sum(
         p.numel() for p in small.parameters()
     )  # only recurrent layers count
     assert recurrent_parameters(small) < SMALL_RECURRENT_PARAMETERS < recurrent_parameters(large)
     assert threads_for(small) == 1 and threads_for(large) == 2
+    assert threads_for(nn.LSTM(256, 512, num_layers=2)) == 2
     with threads_for_model(large):
         assert torch.get_num_threads() == 2
 
@@ -114,3 +115,14 @@ def test_one_thread_gives_the_same_trained_model_as_two():
         torch.set_num_threads(threads)
         results.append(train_memory_task("lstm", seq_len=8, steps=20, seed=3).losses)
     torch.testing.assert_close(results[0], results[1], rtol=1e-9, atol=1e-12)
+
+
+def test_the_rule_s_boundary_and_its_error():
+    at_threshold = nn.LSTM(113, 10)  # 4 * 10 * (113 + 10) + 8 * 10 = 5,000 recurrent parameters
+    below = nn.RNN(4996, 1)  # 1 * (4996 + 1) + 2 = 4,999
+    assert recurrent_parameters(at_threshold) == SMALL_RECURRENT_PARAMETERS == 5_000
+    assert recurrent_parameters(below) == SMALL_RECURRENT_PARAMETERS - 1
+    assert threads_for(below) == 1 and threads_for(at_threshold) == torch.get_num_threads()
+    with pytest.raises(TypeError) as caught:
+        recurrent_parameters([at_threshold])
+    assert str(caught.value) == "expected a torch.nn.Module (the model), got list"

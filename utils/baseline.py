@@ -30,10 +30,34 @@ NBSVM_CS = (0.1, 0.3, 1.0)
 _FEATURES = {"word": ("word", (1, 2)), "char": ("char_wb", (2, 5))}
 
 
+def _check_splits(train: object, *others: object) -> None:
+    """Splits to fit on (both labels present) and to score on (not empty), or an error naming the fix."""
+    for name, split in (("train", train), *((f"split {i + 2}", s) for i, s in enumerate(others))):
+        if not isinstance(split, Split):
+            raise TypeError(f"expected {name} as a Split (corpus.train, corpus.valid, corpus.test), got "
+                            f"{type(split).__name__}")
+        if len(split) == 0:
+            raise ValueError(f"{name} is empty: a baseline needs texts to fit on and to score")
+    if len(set(train.labels)) < 2:  # type: ignore[attr-defined]
+        raise ValueError("the training split holds one label only: a classifier needs positive and "
+                         "negative texts")
+
+
+def _check_features(features: Any) -> None:
+    if len(getattr(features, "shape", ())) != 2:
+        raise TypeError(f"expected features as a 2-D array or sparse matrix (n_texts, n_features), got "
+                        f"{type(features).__name__}: count them with CountVectorizer().fit_transform(texts)")
+
+
+def _check_C(C: object) -> None:
+    if isinstance(C, bool) or not isinstance(C, int | float) or not 0 < C < math.inf:
+        raise ValueError(f"expected C to be a finite number > 0 (inverse regularisation), got {C!r}")
+
+
 def tfidf_features(features: str = "word") -> Pipeline:
     """TF-IDF of word 1-2-grams (``features="word"``) or of character 2-5-grams within words
     (``"char"``): texts -> sparse (n_texts, n_features)."""
-    if features not in _FEATURES:
+    if not isinstance(features, str) or features not in _FEATURES:
         raise ValueError(f"expected features to be one of {sorted(_FEATURES)}, got {features!r}")
     analyzer, ngram_range = _FEATURES[features]
     vectorizer = TfidfVectorizer(analyzer=analyzer, ngram_range=ngram_range, min_df=2, sublinear_tf=True)
@@ -50,11 +74,26 @@ def tfidf_baseline(
 ) -> tuple[Pipeline, float]:
     """Fit TF-IDF features and logistic regression on ``train``; return the pipeline and the
     accuracy on ``test``. ``analyzer="char_wb"`` with ``ngram_range=(2, 5)`` gives character n-grams."""
+    _check_splits(train, test)
+    _check_C(C)
+    if analyzer not in ("word", "char", "char_wb"):
+        raise ValueError(f"expected analyzer 'word', 'char' or 'char_wb', got {analyzer!r}")
+    if (not isinstance(ngram_range, tuple) or len(ngram_range) != 2
+            or not all(isinstance(n, int) and not isinstance(n, bool) for n in ngram_range)
+            or not 1 <= ngram_range[0] <= ngram_range[1]):
+        raise ValueError("expected ngram_range as a tuple (low, high) of ints, 1 <= low <= high, "
+                         f"got {ngram_range!r}")
     pipeline = make_pipeline(
         TfidfVectorizer(analyzer=analyzer, ngram_range=ngram_range, min_df=2, sublinear_tf=True),
         LogisticRegression(C=C, max_iter=2000),
     )
-    pipeline.fit(train.texts, train.labels)
+    try:
+        pipeline.fit(train.texts, train.labels)
+    except ValueError as error:
+        if "empty vocabulary" not in str(error):
+            raise
+        raise ValueError(f"no n-gram occurs in two training texts (min_df=2), so there are no features: "
+                         f"train on more texts ({len(train)} given)") from None
     return pipeline, float(pipeline.score(test.texts, test.labels))
 
 
@@ -67,6 +106,7 @@ def log_count_ratio(features: Any, labels: Sequence[int], *, alpha: float = 1.0)
 
         r = log( (p / ||p||_1) / (q / ||q||_1) )          returns r: (n_features,)
     """
+    _check_features(features)
     y = np.asarray(labels)
     if y.ndim != 1 or y.shape[0] != features.shape[0] or not np.isin(y, (0, 1)).all():
         raise ValueError(f"expected {features.shape[0]} labels in {{0, 1}}, got shape {y.shape}")
@@ -86,6 +126,7 @@ class NBFeatures(BaseEstimator, TransformerMixin):
         self.alpha = alpha
 
     def fit(self, features: Any, labels: Sequence[int]) -> NBFeatures:
+        _check_features(features)
         self.ratio_ = log_count_ratio((features > 0).astype(np.float64), labels, alpha=self.alpha)
         return self
 
@@ -93,6 +134,7 @@ class NBFeatures(BaseEstimator, TransformerMixin):
         """features: (n_texts, n_features) sparse counts -> sparse (n_texts, n_features)."""
         if not hasattr(self, "ratio_"):
             raise NotFittedError("this NBFeatures is not fitted yet: call fit(features, labels) first")
+        _check_features(features)
         if features.ndim != 2 or features.shape[1] != self.ratio_.shape[0]:
             raise ValueError(f"expected features with {self.ratio_.shape[0]} columns (as in fit), got "
                              f"shape {features.shape}: use the same vectorizer as for fit")
@@ -134,8 +176,22 @@ def tune_baseline(
     """Logistic regression on each of ``features`` (name -> a factory of an unfitted feature
     pipeline) for each C in ``Cs``, fitted on ``train``. The setting with the best *validation*
     accuracy is kept (the first on a tie); only that one is scored on ``test``."""
+    if not isinstance(features, Mapping):
+        raise TypeError(f"expected features as a dict {{name: factory of a feature pipeline}}, got "
+                        f"{type(features).__name__}: e.g. "
+                        f"{{'word': functools.partial(tfidf_features, 'word')}}")
+    if not all(callable(make) and not hasattr(make, "fit") for make in features.values()):
+        raise TypeError("expected each feature set as a factory that builds a new pipeline (a function, or "
+                        "functools.partial(tfidf_features, 'word')), not a pipeline itself")
+    if isinstance(Cs, np.ndarray):
+        Cs = Cs.tolist()
+    if not isinstance(Cs, list | tuple):
+        raise TypeError(f"expected Cs as a list of numbers such as [0.25, 1.0, 4.0], got {type(Cs).__name__}")
     if not features or not Cs:
         raise ValueError("expected at least one feature set and one C")
+    for C in Cs:
+        _check_C(C)
+    _check_splits(train, valid, test)
     scores: list[tuple[dict[str, Any], float]] = []
     best: tuple[dict[str, Any], float, Pipeline] | None = None
     for key, make_features in features.items():
@@ -166,6 +222,8 @@ def tuned_baselines(train: Split, valid: Split, test: Split) -> dict[str, TunedB
 
 
 def _topics_of(split: Split) -> list[str]:
+    if not isinstance(split, Split):
+        raise TypeError(f"expected a Split (corpus.train, corpus.valid...), got {type(split).__name__}")
     if split.topics is None:
         raise ValueError("this split has no topics: only the tweets (utils.data.load_tweets) carry them")
     return split.topics
@@ -182,14 +240,18 @@ class TopicPrior(NamedTuple):
         return np.array([self.majority.get(topic, self.fallback) for topic in _topics_of(split)])
 
     def accuracy(self, split: Split) -> float:
+        if len(_topics_of(split)) == 0:
+            raise ValueError("an accuracy needs at least one tweet; this split is empty")
         return float(np.mean(self.predict(split) == np.asarray(split.labels)))
 
 
 def topic_prior(train: Split) -> TopicPrior:
     """Fit the topic-prior floor on ``train``: the majority label of each topic (a tie goes to
     the overall majority)."""
-    labels = np.asarray(train.labels)
     topics = np.asarray(_topics_of(train))
+    if len(topics) == 0:
+        raise ValueError("topic_prior needs a training split with tweets; this one is empty")
+    labels = np.asarray(train.labels)
     fallback = int(labels.mean() > 0.5)
     majority = {}
     for topic in sorted(set(topics.tolist())):
@@ -209,6 +271,9 @@ def per_topic(split: Split, predictions: Mapping[str, Sequence[int]]) -> list[To
     """Accuracy of each model's ``predictions`` on each topic of ``split``, largest topic first."""
     labels = zero_one(split.labels)
     topics = np.asarray(_topics_of(split))
+    if not isinstance(predictions, Mapping):
+        raise TypeError(f"expected predictions as a dict {{model name: 0/1 predictions}}, got "
+                        f"{type(predictions).__name__}: e.g. {{'BiLSTM': predictions}}")
     checked = {name: zero_one(values, f"{name}'s predictions") for name, values in predictions.items()}
     for name, predicted in checked.items():
         if len(predicted) != len(labels):

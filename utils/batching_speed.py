@@ -28,6 +28,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor, nn
 
+from utils.checks import check_int
 from utils.models import ClassifierConfig, LSTMClassifier
 from utils.sequences import BucketBatchSampler, pad_batch
 
@@ -38,6 +39,10 @@ VOCAB = 10_000
 
 def imdb_like_lengths(n: int, generator: torch.Generator) -> Tensor:
     """Log-normal lengths, median 174 and sigma 0.75 (mean about 230), clipped to [10, 2500]."""
+    check_int(n, "n", minimum=0)
+    if not isinstance(generator, torch.Generator):
+        raise TypeError("expected generator=torch.Generator().manual_seed(seed), got "
+                        f"{type(generator).__name__}")
     normal = torch.randn(n, generator=generator, dtype=torch.float64)
     return torch.exp(torch.log(torch.tensor(174.0)) + 0.75 * normal).round().clamp(10, 2500).long()
 
@@ -86,6 +91,7 @@ class Timing:
 
 def synthetic_data(sequences: int, *, max_len: int = MAX_LEN, seed: int = 0) -> tuple[list[Tensor], Tensor]:
     """Random token ids with IMDB-like lengths truncated to ``max_len``, and random 0/1 labels."""
+    check_int(max_len, "max_len", minimum=1)
     generator = torch.Generator().manual_seed(seed)
     lengths = imdb_like_lengths(sequences, generator).clamp(max=max_len)
     data = [torch.randint(2, VOCAB, (int(n),), generator=generator) for n in lengths]
@@ -100,6 +106,13 @@ def make_batches(
     batch padded to ``max_len``, which must be at least the longest sequence)."""
     if batching not in BATCHINGS:
         raise ValueError(f"expected batching to be one of {BATCHINGS}, got {batching!r}")
+    check_int(batch_size, "batch_size", minimum=1)
+    if not isinstance(labels, Tensor) or labels.shape != (len(data),):
+        raise TypeError(f"expected labels as a tensor of shape ({len(data)},), as synthetic_data "
+                        "returns them")
+    if batching == "fixed" and max(len(d) for d in data) > max_len:
+        raise ValueError(f"the longest sequence ({max(len(d) for d in data)}) exceeds max_len ({max_len}): "
+                         "fixed batches would crop it while its length says otherwise; raise max_len")
     if batching == "fixed":
         order = torch.randperm(len(data), generator=torch.Generator().manual_seed(seed)).tolist()
         index_batches = [order[i : i + batch_size] for i in range(0, len(data), batch_size)]
@@ -116,6 +129,8 @@ def make_batches(
 
 def classifier(size: ModelSize, strategy: str, *, seed: int = 0) -> LSTMClassifier:
     """The benchmark's BiLSTM classifier, the same initial weights for every strategy."""
+    if not isinstance(size, ModelSize):
+        raise TypeError(f"expected a ModelSize (SMALL or CHAPTER_12), got {type(size).__name__}")
     torch.manual_seed(seed)
     config = ClassifierConfig(vocab_size=VOCAB, embed_dim=size.embed_dim, hidden_size=size.hidden_size,
                               num_layers=size.num_layers, dropout=0.0, strategy=strategy)
@@ -144,8 +159,10 @@ def time_strategies(
 ) -> list[Timing]:
     """Train one model per strategy on the same ``batches``; the strategies take turns, epoch by
     epoch (in a rotated order), after one warm-up batch each. Returns one Timing per strategy."""
-    if epochs < 1 or not batches:
+    if check_int(epochs, "epochs") < 1 or not batches:
         raise ValueError(f"expected epochs >= 1 and at least one batch, got {epochs} and {len(batches)}")
+    if device not in ("cpu", "cuda"):
+        raise ValueError(f"expected device 'cpu' or 'cuda', got {device!r}")
     device_ = torch.device(device)
     runs = {}
     for strategy in strategies:
@@ -189,6 +206,8 @@ def top_operations(step: Callable[[], object], n: int = 5) -> tuple[float, list[
 
     Returns the total own CPU time in seconds and the ``n`` operators with the largest share of it.
     """
+    if not callable(step):
+        raise TypeError(f"expected step to be a function of no arguments, got {type(step).__name__}")
     step()
     with _quiet_stderr(), torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as profile:
         step()

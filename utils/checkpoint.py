@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 
 import torch
 
+from utils.checks import check_has_values, check_path, new_file_mode
 from utils.models import ClassifierConfig, LSTMClassifier
 from utils.text import Vocab
 
@@ -53,6 +54,7 @@ def save_checkpoint(path: str | Path, model: LSTMClassifier, vocab: Vocab) -> No
             f"the vocabulary has {len(vocab)} tokens but the model was built for {model.config.vocab_size}: "
             "save the vocabulary the model was trained with"
         )
+    path = check_path(path, writing=True)
     state_dict, tokens, config = model.state_dict(), list(vocab.itos), model.config.as_dict()
     payload = {
         "format": CHECKPOINT_FORMAT,
@@ -61,13 +63,13 @@ def save_checkpoint(path: str | Path, model: LSTMClassifier, vocab: Vocab) -> No
         "config": config,
         "digest": content_digest(state_dict, tokens, config),
     }
-    path = Path(path)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as file:
             torch.save(payload, file)
             file.flush()  # pragma: no mutate (torch.save flushes too; the flush-then-fsync order is explicit)
             os.fsync(file.fileno())
+        os.chmod(temporary, new_file_mode())
         os.replace(temporary, path)
     except BaseException:  # a full disk, an unpicklable object, Ctrl-C: the old file stays as it was
         os.unlink(temporary)
@@ -77,13 +79,28 @@ def save_checkpoint(path: str | Path, model: LSTMClassifier, vocab: Vocab) -> No
 def content_digest(state_dict: Mapping[str, torch.Tensor], vocab: list[str], config: dict[str, Any]) -> str:
     """SHA-256 (hex) of a checkpoint's content: every tensor's name, dtype, shape and bytes in name
     order, then the vocabulary tokens and the configuration as JSON."""
+    if not isinstance(state_dict, Mapping) or not isinstance(vocab, list) or not isinstance(config, dict):
+        raise TypeError("content_digest needs (model.state_dict(), list(vocab.itos), "
+                        "model.config.as_dict()), got "
+                        f"{type(state_dict).__name__}, {type(vocab).__name__}, {type(config).__name__}")
     digest = hashlib.sha256()
     for name in sorted(state_dict):
-        tensor = state_dict[name].detach().cpu().contiguous()
+        if not isinstance(state_dict[name], torch.Tensor):
+            raise TypeError(f"state_dict[{name!r}] is a {type(state_dict[name]).__name__}, not a tensor")
+        check_has_values(state_dict[name], f"the model's {name}")
+        tensor = state_dict[name].detach().cpu()
+        tensor = tensor.to_dense() if tensor.layout != torch.strided else tensor  # a sparse tensor too
+        tensor = tensor.resolve_conj().resolve_neg()
+        tensor = tensor.contiguous()
         header = json.dumps([name, str(tensor.dtype), list(tensor.shape)])
         digest.update(header.encode() + b"\0")
         digest.update(tensor.reshape(-1).view(torch.uint8).numpy().tobytes())
-    digest.update(json.dumps([vocab, config], sort_keys=True, ensure_ascii=False).encode())
+    try:
+        text = json.dumps([vocab, config], sort_keys=True, ensure_ascii=False)
+    except TypeError as error:
+        raise TypeError("the vocabulary and configuration must be plain JSON values (str, "
+                        f"numbers): {error}") from None
+    digest.update(text.encode())
     return digest.hexdigest()
 
 
@@ -190,7 +207,7 @@ def load_checkpoint(
             f"expected config to be a ClassifierConfig or None, got {type(config).__name__}: "
             "pass ClassifierConfig(**settings)"
         )
-    path = Path(path)
+    path = check_path(path)
     saved = _read(path)
     saved_config = _saved_config(path, saved)
     try:

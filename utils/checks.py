@@ -1,4 +1,5 @@
-"""Input checks shared by the scalar helpers (chapters 2-4), and ``claim`` (every chapter).
+"""Input checks shared by the helpers (numbers, ints, texts, paths, tensors with values), and
+``claim`` (every chapter).
 
 Learners call these functions by hand, so a wrong input gets an error that says
 what was expected instead of a silent NaN further down.
@@ -9,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import math
 import numbers
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 
@@ -57,6 +60,79 @@ def check_real_array(value: object, name: str = "x") -> np.ndarray | float:
     if not np.all(np.isfinite(array)):
         raise ValueError(f"expected {name} to hold finite numbers, found NaN or infinity")
     return array
+
+
+def check_int(value: object, name: str, *, minimum: int | None = None) -> int:
+    """Return ``value`` as an int, or raise naming the argument (a float, a string, a bool...).
+
+    >>> check_int(3, "batch_size", minimum=1)
+    3
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        hint = f"; write {int(value)}" if isinstance(value, float) and value.is_integer() else ""
+        raise TypeError(f"expected {name} to be an int, got {type(value).__name__}: {value!r:.40}{hint}")
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise ValueError(f"expected {name} to be at least {minimum}, got {value}")
+    return value
+
+
+def check_text(value: object, name: str = "text") -> str:
+    """Return ``value`` if it is a ``str``; otherwise raise naming the usual cause and its fix.
+
+    A ``None`` or a float NaN is a missing value from a table (``pandas`` reads an empty cell as
+    NaN); bytes are undecoded file contents.
+    """
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes | bytearray):
+        hint = "decode it first: value.decode('utf-8')"
+    elif value is None or (isinstance(value, float) and math.isnan(value)):
+        hint = "a missing value: drop the row or fill it with '' before calling"
+    else:
+        hint = "pass one text as a str"
+    raise TypeError(f"expected {name} to be a str, got {type(value).__name__} {value!r:.40}: {hint}")
+
+
+def check_has_values(tensor: object, name: str) -> None:
+    """Raise if ``tensor`` lives on PyTorch's ``meta`` device (shapes only, no values to read)."""
+    if getattr(tensor, "is_meta", False) is True:
+        raise ValueError(
+            f"{name} is on the 'meta' device, which holds shapes but no values: "
+            "create it on 'cpu' or 'cuda' (or load the real weights) first"
+        )
+
+
+def check_path(path: object, name: str = "path", *, writing: bool = False) -> Path:
+    """``path`` as a ``Path``, checked before a file is read (it exists and is a file) or written
+    (its folder exists and it is not a folder), with an error naming the fix."""
+    if isinstance(path, str) and not path.strip():
+        raise ValueError(f"expected {name} to name a file, got an empty string")
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"expected {name} to be a str or pathlib.Path, got {type(path).__name__}: "
+                        f"{path!r:.40}")
+    if "\0" in os.fspath(path):
+        raise ValueError(f"{name} {path!r:.60} contains a NUL character, which no file name can hold")
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{name} {str(path)!r} is a folder; give a file name inside it")
+    if writing and not path.resolve().parent.is_dir():
+        raise FileNotFoundError(
+            f"the folder of {name} {str(path)!r} does not exist; create it first "
+            f"(Path({str(path.parent)!r}).mkdir(parents=True, exist_ok=True))"
+        )
+    if not writing and not path.exists():
+        raise FileNotFoundError(f"{name} {str(path)!r} does not exist; check the name and the working folder")
+    return path
+
+
+def new_file_mode() -> int:
+    """The mode ``open()`` gives a new file (0o666 less the umask): an atomic save writes to a
+    private temporary file (0o600) and sets this before renaming it, so a saved file is as
+    readable as any other the user creates."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 @contextlib.contextmanager

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
+from utils.checks import check_text
 from utils.config import quick_mode
 from utils.download import DownloadError, Mirror, data_dir, download, safe_extract
 
@@ -53,11 +54,24 @@ class Split:
     topics: list[str] | None = None  # the tweets' topics (utils.tweets.tweet_topic); None for IMDB
 
     def __post_init__(self) -> None:
+        for name, column in (("texts", self.texts), ("labels", self.labels), ("topics", self.topics)):
+            if (column is not None or name != "topics") and (
+                isinstance(column, str | bytes) or not isinstance(column, Sequence | np.ndarray)
+            ):
+                raise TypeError(f"a Split's {name} must be a list (one entry per text), got "
+                                f"{type(column).__name__}"
+                                + (": wrap one text in a list, [text]" if isinstance(column, str) else ""))
+        zero_one(self.labels, "a Split's labels")
         sizes = {"texts": len(self.texts), "labels": len(self.labels)}
         if self.topics is not None:
             sizes["topics"] = len(self.topics)
         if len(set(sizes.values())) > 1:
             raise ValueError(f"a Split needs one label (and topic) per text, got {sizes}")
+        for name, values in (("texts", self.texts), ("topics", self.topics or [])):
+            odd = next((value for value in values if not isinstance(value, str)), "")
+            if not isinstance(odd, str):
+                raise TypeError(f"a Split's {name} must all be str, found {type(odd).__name__} {odd!r:.40}: "
+                                "drop or fill missing values (pandas reads an empty cell as NaN)")
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -68,7 +82,9 @@ def zero_one(values: object, name: str = "labels") -> np.ndarray:
     other shapes and values (probabilities, -1/+1 labels, NaN) instead of rounding them."""
     if isinstance(values, str | bytes) or not hasattr(values, "__len__"):
         raise TypeError(f"expected {name} as a list or array of 0 and 1, got {type(values).__name__}")
-    array = np.asarray(values.detach().cpu() if hasattr(values, "detach") else values)  # a tensor too
+    if hasattr(values, "detach"):  # a tensor, in any dtype (NumPy has no bfloat16)
+        values = values.detach().cpu().double()
+    array = np.asarray(values)
     if array.ndim != 1:
         raise ValueError(f"expected {name} of shape (n,), got {array.shape}")
     if array.dtype.kind not in "biuf" or not np.isin(array, (0, 1)).all():
@@ -102,6 +118,8 @@ def check_split_sizes(valid_size: object, test_size: object = 0.0, seed: object 
                          "keep their sum below 0.9 (e.g. 0.1 each)")
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"expected seed to be an int, got {seed!r}")
+    if not 0 <= seed < 2**32:
+        raise ValueError(f"expected seed in [0, 2**32) (scikit-learn's range), got {seed}")
 
 
 def _split(
@@ -111,6 +129,11 @@ def _split(
     """Stratified train/valid/test split; ``test_size=0`` keeps no test part. ``topics``, when
     given, are split with their texts."""
     check_split_sizes(valid_size, test_size, seed)
+    for fraction in (valid_size, test_size):
+        if fraction and min(labels.count(0), labels.count(1)) * fraction < 1:
+            raise ValueError(f"{len(texts)} texts are too few to split {fraction} of each label off "
+                             "(a stratified split needs at least one text of each label in every part): "
+                             "use more texts or a larger fraction")
     rows = list(range(len(texts)))
     if test_size:
         rows, test_rows = train_test_split(rows, test_size=test_size, stratify=labels, random_state=seed)
@@ -172,7 +195,7 @@ def tweet_key(text: str) -> str:
     >>> tweet_key("RT @bob: Great game!! http://t.co/x #NFL") == tweet_key("@amy great game <url>")
     True
     """
-    text = _RETWEET.sub("", unicodedata.normalize("NFC", text).lower().strip())
+    text = _RETWEET.sub("", unicodedata.normalize("NFC", check_text(text, "the tweet")).lower().strip())
     quoted = _QUOTED.sub("", text)
     if len(quoted.split()) >= 3:  # a quote of a few words keeps its comment
         text = quoted
@@ -192,6 +215,11 @@ def deduplicate(texts: list[str], labels: list[int], *others: Sequence[Any]) -> 
     words and the first ten are the same (a retweet cut short with "…", an added comment at
     the end). ``others`` are lists that run parallel to ``texts`` (topics) and are filtered
     the same way."""
+    for name, column in (("texts", texts), ("labels", labels), *(("a column of others", c) for c in others)):
+        if isinstance(column, str | bytes) or not isinstance(column, Sequence | np.ndarray):
+            raise TypeError(f"deduplicate needs {name} as a list, got {type(column).__name__}: wrap "
+                            "it in list(...)")
+    label_values = zero_one(labels).tolist()  # plain ints: tensors or arrays as labels would hash apart
     keys = [tweet_key(t) for t in texts]
     if len(labels) != len(keys) or any(len(column) != len(keys) for column in others):
         raise ValueError("deduplicate: texts, labels and every other column must have the same length")
@@ -213,7 +241,7 @@ def deduplicate(texts: list[str], labels: list[int], *others: Sequence[Any]) -> 
             else:
                 first_of[group_key] = i
     labels_of: dict[int, set[int]] = {}
-    for i, label in enumerate(labels):
+    for i, label in enumerate(label_values):
         labels_of.setdefault(root(i), set()).add(label)
     seen: set[int] = set()
     kept: list[int] = []
@@ -267,6 +295,8 @@ def check_imdb(train: Split, test: Split, *, size: int = IMDB_SIZE) -> None:
     positive, and no review in both. Catches a loader that drops a label, halves the data or
     reads the unlabelled ``unsup`` folder."""
     for name, part in (("train", train), ("test", test)):
+        if not isinstance(part, Split):
+            raise TypeError(f"expected {name} as a Split, got {type(part).__name__}")
         positives = sum(part.labels)
         if len(part) != size or positives * 2 != size:
             raise ValueError(
@@ -325,6 +355,9 @@ def load_imdb(
     except (OSError, UnicodeDecodeError, ValueError) as error:
         raise ValueError(f"{root} is not a usable IMDB copy ({error}); delete {root} and "
                          f"{archive} and load again") from error
+    if min(train.labels.count(0), train.labels.count(1)) * valid_size < 1:
+        raise ValueError(f"{len(train)} reviews are too few to hold out {valid_size} of each label "
+                         "for validation")
     train_x, valid_x, train_y, valid_y = train_test_split(
         train.texts, train.labels, test_size=valid_size, stratify=train.labels, random_state=seed
     )
@@ -333,6 +366,8 @@ def load_imdb(
 
 def corpus_choice(name: str | None = None) -> str:
     """``name``, else ``$LSTM_BOOK_CORPUS``, else ``"tweets"``; quick mode turns ``auto`` into tweets."""
+    if name is not None and not isinstance(name, str):
+        raise TypeError(f"expected the corpus name as a str ({', '.join(CORPORA)}) or None, got {name!r:.40}")
     choice = (name if name is not None else os.environ.get(CORPUS_ENV_VAR, "")).strip().lower() or "tweets"
     if choice not in CORPORA:
         raise ValueError(f"{CORPUS_ENV_VAR} must be one of {', '.join(CORPORA)}; got {choice!r}")

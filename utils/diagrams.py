@@ -347,9 +347,10 @@ _TORCH_ORDER = (("input", "i", "input gate"), ("forget", "f", "forget gate"),
 def draw_fused_weights(input_size: int = 3, hidden_size: int = 2) -> Figure:
     """Chapter 5: ``weight_ih_l0`` $(4H, I)$, ``weight_hh_l0`` $(4H, H)$ and the two biases $(4H,)$
     as four stacked blocks in PyTorch's order i, f, g, o (rows ``k*H`` to ``(k+1)*H`` are gate k)."""
-    if not (1 <= input_size <= 6 and 1 <= hidden_size <= 4):
+    sizes_are_ints = all(isinstance(n, int) and not isinstance(n, bool) for n in (input_size, hidden_size))
+    if not sizes_are_ints or not (1 <= input_size <= 6 and 1 <= hidden_size <= 4):
         raise ValueError(
-            f"expected 1 <= input_size <= 6 and 1 <= hidden_size <= 4 for a readable picture, got "
+            f"expected ints 1 <= input_size <= 6 and 1 <= hidden_size <= 4 for a readable picture, got "
             f"input_size={input_size}, hidden_size={hidden_size}; the layout is the same at any size"
         )
     rows, s = 4 * hidden_size, min(0.3, 2.6 / (4 * hidden_size))

@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import tarfile
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -36,7 +37,9 @@ class Mirror:
             raise ValueError(f"expected a Mirror url starting with https://, http:// or file://, "
                              f"got {self.url!r}")
         algorithm, _, digest = str(self.known_hash).partition(":")
-        if algorithm not in ("md5", "sha1", "sha256") or not re.fullmatch(r"[0-9a-f]+", digest):
+        sizes = {"md5": 32, "sha1": 40, "sha256": 64}
+        length = sizes.get(algorithm)
+        if length is None or not re.fullmatch(r"[0-9a-f]+", digest) or len(digest) != length:
             raise ValueError(f"expected known_hash like 'sha256:<hex digits>' (md5, sha1 or sha256), "
                              f"got {self.known_hash!r}")
 
@@ -77,10 +80,14 @@ def download(mirrors: Sequence[Mirror], fname: str, *, cache_dir: Path | None = 
     next mirror silently. When every mirror fails with a network error, :class:`DownloadError`
     names each URL and its error.
     """
-    if isinstance(mirrors, Mirror) or not mirrors or not all(isinstance(m, Mirror) for m in mirrors):
+    if (isinstance(mirrors, Mirror) or not isinstance(mirrors, list | tuple) or not mirrors
+            or not all(isinstance(m, Mirror) for m in mirrors)):
         raise ValueError("download needs a non-empty list of Mirror(url, known_hash), e.g. [Mirror(...)]")
-    if not isinstance(fname, str) or not fname or "/" in fname:
+    if not isinstance(fname, str) or fname in ("", ".", "..") or "/" in fname or "\\" in fname:
         raise ValueError(f"expected fname to be a plain file name such as 'data.tar.gz', got {fname!r}")
+    if cache_dir is not None and Path(cache_dir).exists() and not Path(cache_dir).is_dir():
+        raise ValueError(f"cache_dir {cache_dir} is a file, not a folder: give a folder (it is "
+                         "created if missing)")
     if quick_mode():
         raise DownloadError(f"quick mode ({QUICK_ENV_VAR}=1, as in `make test`) never downloads {fname}")
     failures = []
@@ -108,13 +115,20 @@ def download(mirrors: Sequence[Mirror], fname: str, *, cache_dir: Path | None = 
 
 def safe_extract(archive: Path, destination: Path) -> None:
     """Extract a tar archive after checking every member; refuse absolute paths, ``..``, links and devices."""
+    if not Path(archive).is_file():
+        raise FileNotFoundError(f"no archive file at {archive}: download it first")
     try:
         tar_file = tarfile.open(archive)
-    except tarfile.TarError as error:
+    except (tarfile.TarError, EOFError, zlib.error) as error:
         raise ValueError(f"{archive} is not a readable tar archive ({error}): delete it and download "
                          "it again") from None
     with tar_file as tar:
-        members = tar.getmembers()
+        try:
+            members = tar.getmembers()
+        except (EOFError, tarfile.TarError, zlib.error) as error:
+            raise ValueError(f"{archive} is cut short or damaged ({type(error).__name__}: {error}): "
+                             "delete it and "
+                             "download it again") from None
         for member in members:
             name = PurePosixPath(member.name)
             if name.is_absolute() or ".." in name.parts:
@@ -127,4 +141,11 @@ def safe_extract(archive: Path, destination: Path) -> None:
                     f"refusing to extract {archive}: member {member.name!r} is a link or special file; "
                     f"delete {archive} and download it again"
                 )
-        tar.extractall(destination, members=members, filter="data")
+        try:
+            tar.extractall(destination, members=members, filter="data")
+        except (EOFError, tarfile.TarError, zlib.error, OSError) as error:
+            raise ValueError(f"{archive} could not be extracted ({type(error).__name__}: {error}): "
+                             "the download "
+                             "is incomplete or damaged; delete the archive and the half-extracted "
+                             "folder, then "
+                             "download again") from None

@@ -53,7 +53,7 @@ def master_path(name: str, root: Path = COURSE_ROOT) -> Path:
     """The master notebook (solutions and all tests) of an assignment."""
     if name not in ASSIGNMENTS:
         raise ValueError(f"unknown assignment {name!r}; the assignments are {', '.join(ASSIGNMENTS)}")
-    return root / "assignments" / name / f"{name}.ipynb"
+    return Path(root) / "assignments" / name / f"{name}.ipynb"
 
 
 def assign(name: str, destination: Path, *, run_tests: bool = False, root: Path = COURSE_ROOT) -> Path:
@@ -145,6 +145,12 @@ def _required_names(name: str) -> list[str]:
     return needed
 
 
+def _check_names(names: object, what: str) -> None:
+    if isinstance(names, str | bytes):
+        raise TypeError(f"expected {what} as a list of package names, got one string {names!r:.40}: "
+                        f"write [{names!r:.40}]")
+
+
 def otter_install_command(
     requirements: Iterable[str] = (OTTER_REQUIREMENT, *OTTER_MISSING_ON_COLAB),
     *,
@@ -155,6 +161,7 @@ def otter_install_command(
 
     ``--no-deps``: pip must not upgrade or downgrade a package that is already there.
     """
+    _check_names(requirements, "requirements")
     missing = [r for r in requirements if not installed(_requirement_name(r))]
     if not missing:
         return []
@@ -168,6 +175,7 @@ def missing_dependencies(
     requires: Callable[[str], list[str]] = _required_names,
 ) -> list[str]:
     """The names that ``roots`` need, directly or through each other, and that are not installed."""
+    _check_names(roots, "roots")
     missing: list[str] = []
     seen: set[str] = set()
     todo = [_requirement_name(r) for r in roots]
@@ -218,6 +226,9 @@ def ready(*functions: Any) -> bool:
     A demo cell guards itself with ``if ready(run):`` so that "Run all" on a notebook with
     unanswered questions prints a hint instead of crashing before the checks.
     """
+    if not functions or not all(callable(f) for f in functions):
+        raise TypeError("ready() needs the functions the demo uses, e.g. ready(run) (the functions, "
+                        "not their results)")
     stubs = [getattr(f, "__name__", repr(f)) for f in functions if _is_stub(f)]
     if stubs:
         names = ", ".join(f"`{name}`" for name in stubs)

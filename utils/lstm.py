@@ -23,6 +23,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
+from utils.checks import check_int
 from utils.models import check_dropout
 from utils.sequences import check_lengths, padding_mask, reverse_padded
 
@@ -36,6 +37,41 @@ def _advance(
     if mask_t is None:
         return h_new, c_new, h_new
     return torch.where(mask_t, h_new, h), torch.where(mask_t, c_new, c), h_new * mask_t
+
+
+def _check_loop_inputs(
+    x: Tensor, h: Tensor, c: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None, b_hh: Tensor | None,
+    mask: Tensor | None,
+) -> None:
+    """The shapes :func:`naive_loop` and :func:`fused_loop` expect, checked once before the loop
+    (a transposed weight or a state without its batch dimension would fail deep inside it)."""
+    named = {"x": x, "h": h, "c": c, "w_ih": w_ih, "w_hh": w_hh}
+    named |= {k: v for k, v in {"b_ih": b_ih, "b_hh": b_hh}.items() if v is not None}
+    for name, value in named.items():
+        if not isinstance(value, Tensor):
+            raise TypeError(f"expected {name} to be a torch.Tensor, got {type(value).__name__}: "
+                            "convert arrays with torch.as_tensor(..., dtype=torch.float32)")
+    if (b_ih is None) != (b_hh is None):
+        raise ValueError("expected both biases (b_ih and b_hh) or neither, as nn.LSTM has")
+    if x.dim() != 3 or x.shape[0] == 0:
+        raise ValueError(f"expected x of shape (T, B, D) with T >= 1, got {tuple(x.shape)}")
+    steps, batch, features = x.shape
+    if w_hh.dim() != 2 or w_hh.shape[0] != 4 * w_hh.shape[1]:
+        raise ValueError(f"expected w_hh of shape (4H, H), got {tuple(w_hh.shape)}: nn.LSTM's "
+                         "weight_hh_l0, not its transpose")
+    hidden = w_hh.shape[1]
+    wanted = {"h": (batch, hidden), "c": (batch, hidden), "w_ih": (4 * hidden, features),
+              "w_hh": (4 * hidden, hidden), "b_ih": (4 * hidden,), "b_hh": (4 * hidden,)}
+    for name, value in named.items():
+        if name != "x" and tuple(value.shape) != wanted[name]:
+            raise ValueError(
+                f"expected {name} of shape {wanted[name]} for x {tuple(x.shape)} and H = {hidden}, got "
+                f"{tuple(value.shape)}: states are (B, H), weights (4H, D) and (4H, H) as in nn.LSTM"
+            )
+    if len({value.dtype for value in named.values()}) > 1 or not x.is_floating_point():
+        dtypes = {name: str(value.dtype) for name, value in named.items()}
+        raise TypeError(f"expected one floating dtype for every input, got {dtypes}: convert with .float()")
+    _check_mask(mask, x)
 
 
 def _check_mask(mask: Tensor | None, x: Tensor) -> None:
@@ -65,7 +101,7 @@ def naive_loop(
     ``mask`` (T, B, 1), if given, is False at padding steps: there the state is carried over
     unchanged and the output is 0, so every sequence's final state is its own last real step.
     """
-    _check_mask(mask, x)
+    _check_loop_inputs(x, h, c, w_ih, w_hh, b_ih, b_hh, mask)
     w_ii, w_if, w_ig, w_io = w_ih.chunk(4)  # each (H, D)
     w_hi, w_hf, w_hg, w_ho = w_hh.chunk(4)  # each (H, H)
     zeros = x.new_zeros(4 * h.shape[1])
@@ -104,11 +140,10 @@ def fused_loop(
 
     x: (T, B, D); h, c: (B, H); w_ih: (4H, D); w_hh: (4H, H); ``mask`` as in :func:`naive_loop`.
     """
-    _check_mask(mask, x)
+    _check_loop_inputs(x, h, c, w_ih, w_hh, b_ih, b_hh, mask)
     # x_t W_ih^T + b_ih + b_hh for all T steps at once: the only part that does not need h
     x_proj = x @ w_ih.T  # (T, B, 4H)
-    if b_ih is not None:
-        assert b_hh is not None, "expected both biases or neither, as nn.LSTM has"
+    if b_ih is not None and b_hh is not None:  # both or neither (checked above)
         x_proj = x_proj + (b_ih + b_hh)
     w_hh_t = w_hh.T  # (H, 4H)
     outputs = []
@@ -207,6 +242,7 @@ class ScratchLSTM(nn.Module):
         self, layer: int, direction: int = 0
     ) -> tuple[Tensor, Tensor, Tensor | None, Tensor | None]:
         """``(weight_ih, weight_hh, bias_ih, bias_hh)`` of a layer and direction (0 forward, 1 reverse)."""
+        layer, direction = check_int(layer, "layer"), check_int(direction, "direction")
         if not (0 <= layer < self.num_layers and direction in range(self.num_directions)):
             raise ValueError(
                 f"expected layer in [0, {self.num_layers}) and direction in [0, {self.num_directions}), "

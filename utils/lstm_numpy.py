@@ -61,9 +61,12 @@ def _check_shapes(
     named = {"x": x, "h_prev": h_prev, "c_prev": c_prev, "w_ih": w_ih, "w_hh": w_hh,
              "b_ih": b_ih, "b_hh": b_hh}
     for name, value in named.items():
-        if value is not None and not isinstance(value, np.ndarray):
+        if value is not None and type(value) is not np.ndarray:  # np.matrix would make * a matrix product
             raise TypeError(f"{name} must be a NumPy array, got {type(value).__name__}: "
                             f"convert it with np.asarray(...) (a tensor: .detach().numpy())")
+        if value is not None and not np.issubdtype(value.dtype, np.floating):
+            raise TypeError(f"{name} must hold floats, got dtype {value.dtype} (integers would overflow or "
+                            "round): convert it with .astype(np.float64)")
     if w_ih.ndim != 2:
         raise ValueError(f"expected w_ih of shape (4H, D), got {w_ih.shape}")
     four_h, d = w_ih.shape
@@ -94,6 +97,9 @@ def lstm_cell_forward(
 ) -> CellStep:
     """One LSTM step for a batch. x: (batch, D); h_prev, c_prev: (batch, H); w_ih: (4H, D);
     w_hh: (4H, H); b_ih, b_hh: (4H,). Returns ``CellStep(h, c, cache)``, h and c (batch, H)."""
+    if b_ih is None or b_hh is None:
+        raise TypeError("lstm_cell_forward needs both biases as arrays of shape (4H,): "
+                        "for a cell without biases pass np.zeros(4 * H)")
     _check_shapes(x, h_prev, c_prev, w_ih, w_hh, b_ih, b_hh)
     # gates = x W_ih^T + b_ih + h_prev W_hh^T + b_hh
     gates = x @ w_ih.T + b_ih + h_prev @ w_hh.T + b_hh  # (batch, 4H)
@@ -121,7 +127,18 @@ def lstm_cell_backward(
         dh: dL/dh of this step's output h, (batch, H).
         dc: dL/dc arriving from the next step's cell state, (batch, H) (zeros at the last step).
     """
+    if isinstance(cache, CellStep):
+        raise TypeError("lstm_cell_backward needs the step's cache: pass step.cache "
+                        "(h, c, cache = lstm_cell_forward(...)), not the whole CellStep")
+    if not isinstance(cache, CellCache):
+        raise TypeError(f"expected the CellCache from lstm_cell_forward, got {type(cache).__name__}")
     k = cache
+    _check_shapes(k.x, k.h_prev, k.c_prev, w_ih, w_hh)
+    for name, value in (("dh", dh), ("dc", dc)):
+        if not isinstance(value, np.ndarray) or value.shape != k.c.shape:
+            got = value.shape if isinstance(value, np.ndarray) else type(value).__name__
+            raise ValueError(f"expected {name} as an array of the state's shape {k.c.shape} (batch, H), "
+                             f"got {got} (dc is np.zeros_like(c) at the last step)")
     # h = o * tanh(c): c receives gradient from h and, directly, from the next step
     do = dh * k.tanh_c
     dc_total = dc + dh * k.o * (1.0 - k.tanh_c**2)

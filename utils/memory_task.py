@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from utils.checks import check_int, check_real
 from utils.threads import threads_for_model
 
 BASELINE_MSE = 1.0 / 3.0  # variance of U(-1, 1): the error of always predicting 0
@@ -24,17 +25,46 @@ SIGN_BASELINE_MSE = 1.0 / 12.0  # a perfect one-bit memory: keep sign(x_1), pred
 KINDS = {"lstm": nn.LSTM, "rnn": nn.RNN, "gru": nn.GRU}
 
 
+def _check_batch_args(batch_size: object, seq_len: object, generator: object) -> None:
+    check_int(batch_size, "batch_size", minimum=1)
+    check_int(seq_len, "seq_len", minimum=1)
+    if not isinstance(generator, torch.Generator):
+        raise TypeError("expected generator=torch.Generator().manual_seed(seed), got "
+                        f"{type(generator).__name__}")
+
+
+def _check_model(model: object) -> MemoryModel:
+    if not isinstance(model, MemoryModel):
+        raise TypeError(f"expected the MemoryModel that train_memory_task returns (run.model), got "
+                        f"{type(model).__name__}")
+    return model
+
+
+def _check_training_args(
+    seed: object, steps: object, forget_bias: object, clip_norm: object = None, lr: object = 0.01
+) -> None:
+    if check_real(lr, "lr") <= 0:
+        raise ValueError(f"expected a learning rate lr > 0, got {lr}")
+    check_int(seed, "seed", minimum=0)
+    check_int(steps, "steps", minimum=0)
+    check_real(forget_bias, "forget_bias")
+    if clip_norm is not None and check_real(clip_norm, "clip_norm") <= 0:
+        raise ValueError(f"expected clip_norm > 0 (or None for no clipping), got {clip_norm}")
+
+
 def first_input_batch(batch_size: int, seq_len: int, *, generator: torch.Generator) -> tuple[Tensor, Tensor]:
     """Return inputs (seq_len, batch, 1), zero after the first step, and targets x_1 (batch,)."""
-    if seq_len < 1 or batch_size < 1:
-        raise ValueError(f"expected seq_len >= 1 and batch_size >= 1, got {seq_len}, {batch_size}")
+    _check_batch_args(batch_size, seq_len, generator)
     first = torch.rand(batch_size, generator=generator, dtype=torch.float64) * 2 - 1
     return inputs_from_first(first, seq_len), first
 
 
 def inputs_from_first(first: Tensor, seq_len: int) -> Tensor:
     """The task's inputs for given first values x_1 (batch,): (seq_len, batch, 1), zeros after step 1."""
-    if first.dim() != 1 or seq_len < 1:
+    if not isinstance(first, Tensor):
+        raise TypeError(f"expected first as a tensor (batch,), got {type(first).__name__}: use "
+                        "torch.tensor(...)")
+    if first.dim() != 1 or check_int(seq_len, "seq_len") < 1:
         raise ValueError(
             f"expected first of shape (batch,) and seq_len >= 1, got {tuple(first.shape)}, {seq_len}"
         )
@@ -63,8 +93,13 @@ class MemoryModel(nn.Module):
         dtype: torch.dtype = torch.float64,
     ) -> None:
         super().__init__()
-        if kind not in KINDS:
+        if not isinstance(kind, str) or kind not in KINDS:
             raise ValueError(f"expected kind 'lstm', 'rnn' or 'gru', got {kind!r}")
+        hidden_size = check_int(hidden_size, "hidden_size", minimum=1)  # a plain int, as nn.LSTM wants
+        forget_bias = check_real(forget_bias, "forget_bias")
+        if dtype not in (torch.float32, torch.float64):  # float16: Adam's eps underflows and the loss is NaN
+            raise TypeError("expected dtype to be a floating torch dtype (torch.float64, "
+                            f"torch.float32), got {dtype!r}")
         self.kind = kind
         self.recurrent = KINDS[kind](1, hidden_size).to(dtype)
         self.readout = nn.Linear(hidden_size, 1).to(dtype)
@@ -79,6 +114,10 @@ class MemoryModel(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         """x: (seq_len, batch, 1) -> prediction at every step (seq_len, batch)."""
+        if not isinstance(x, Tensor) or x.dim() != 3 or x.shape[-1] != 1:
+            got = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
+            raise ValueError(f"expected x of shape (seq_len, batch, 1), got {got}: add the feature "
+                             "axis with x[..., None]")
         states, _ = self.recurrent(x.to(self.readout.weight.dtype))  # (seq_len, batch, hidden_size)
         return self.readout(states).squeeze(-1)
 
@@ -112,8 +151,9 @@ def train_memory_task(
     the model first; without it only the last step counts, the harder setting of chapter 6.
     ``clip_norm`` clips the gradient norm before each update (``benchmarks/memory_models.py``).
     """
-    if clip_norm is not None and not clip_norm > 0:
-        raise ValueError(f"expected clip_norm > 0 (or None for no clipping), got {clip_norm}")
+    _check_training_args(seed, steps, forget_bias, clip_norm, lr)
+    if not isinstance(every_step, bool):
+        raise TypeError(f"expected every_step=True or False, got {every_step!r}")
     torch.manual_seed(seed)
     data = torch.Generator().manual_seed(10_000 + seed)
     model = MemoryModel(
@@ -151,7 +191,7 @@ def _train_memory_model(model: MemoryModel, *, seq_len: int, steps: int, seed: i
 def mse_by_step(model: MemoryModel, *, seq_len: int, seed: int, batch_size: int = 2000) -> Tensor:
     """Test error of the prediction at every step, on fresh sequences: (seq_len,)."""
     x, first = first_input_batch(batch_size, seq_len, generator=torch.Generator().manual_seed(seed))
-    return ((model(x).double() - first) ** 2).mean(dim=1)
+    return ((_check_model(model)(x).double() - first) ** 2).mean(dim=1)
 
 
 @torch.no_grad()
@@ -161,7 +201,7 @@ def last_step_predictions(model: MemoryModel, first: Tensor, *, seq_len: int) ->
     Plotted against x_1 this shows what the model keeps: a straight line for the number itself,
     two flat levels for one bit.
     """
-    return model(inputs_from_first(first, seq_len))[-1].double()
+    return _check_model(model)(inputs_from_first(first, seq_len))[-1].double()
 
 
 def two_level_share(first: Tensor, predictions: Tensor) -> float:
@@ -169,6 +209,9 @@ def two_level_share(first: Tensor, predictions: Tensor) -> float:
     ``first`` (batch,) explains: 1.0 when the model outputs one value below a threshold of x_1 and
     another above it (one bit), 0.75 for predictions proportional to evenly spread x_1.
     """
+    if not isinstance(first, Tensor) or not isinstance(predictions, Tensor):
+        raise TypeError(f"expected two tensors, got {type(first).__name__} and {type(predictions).__name__}: "
+                        "convert with torch.as_tensor(...)")
     if first.shape != predictions.shape or first.dim() != 1 or len(first) < 2:
         raise ValueError(
             f"expected two tensors of the same shape (batch,), batch >= 2, got "
@@ -190,8 +233,7 @@ def sign_batch(batch_size: int, seq_len: int, *, generator: torch.Generator) -> 
 
     Returns inputs (seq_len, batch, 1) in float32 and labels (batch,): 1.0 where x_1 = +1.
     """
-    if seq_len < 1 or batch_size < 1:
-        raise ValueError(f"expected seq_len >= 1 and batch_size >= 1, got {seq_len}, {batch_size}")
+    _check_batch_args(batch_size, seq_len, generator)
     x = torch.randn(seq_len, batch_size, 1, generator=generator)
     labels = torch.randint(0, 2, (batch_size,), generator=generator).float()
     x[0, :, 0] = 2 * labels - 1
@@ -214,6 +256,8 @@ def train_sign_task(
     Every forget-gate bias starts at ``forget_bias`` (the ``bias_hh`` half at 0); everything else
     is PyTorch's default initialisation.
     """
+    _check_training_args(seed, steps, forget_bias, lr=lr)
+    hidden_size = check_int(hidden_size, "hidden_size", minimum=1)
     torch.manual_seed(seed)
     data = torch.Generator().manual_seed(20_000 + seed)
     lstm, readout = nn.LSTM(1, hidden_size), nn.Linear(hidden_size, 1)

@@ -21,6 +21,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from utils.checks import check_has_values, check_int
 from utils.sequences import pack
 from utils.varlen import exact_lstm
 
@@ -74,7 +75,13 @@ def check_tokens(tokens: object, vocab_size: int) -> None:
     if not isinstance(tokens, Tensor) or tokens.dim() != 2:
         got = tuple(tokens.shape) if isinstance(tokens, Tensor) else type(tokens).__name__
         raise ValueError(f"expected tokens of shape (batch, seq_len), got {got}")
-    if tokens.dtype.is_floating_point or tokens.dtype.is_complex or tokens.dtype == torch.bool:
+    check_int(vocab_size, "vocab_size", minimum=1)
+    check_has_values(tokens, "tokens")
+    if tokens.shape[1] == 0:
+        raise ValueError("expected at least one token per sequence, got tokens of shape "
+                         f"{tuple(tokens.shape)}: "
+                         "give an empty text one <unk> token (or drop it)")
+    if tokens.dtype not in (torch.long, torch.int):  # what nn.Embedding looks up
         raise TypeError(f"expected integer token ids (torch.long), got {tokens.dtype}: use tokens.long()")
     if tokens.numel() and (int(tokens.min()) < 0 or int(tokens.max()) >= vocab_size):
         raise ValueError(

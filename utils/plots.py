@@ -65,6 +65,10 @@ def use_style() -> None:
 
 def label(ax: Axes, *, title: str, xlabel: str, ylabel: str, legend: bool = False) -> Axes:
     """Set a title that states the finding, axis labels and, optionally, a legend."""
+    if not hasattr(ax, "set_xlabel"):
+        raise TypeError(f"expected one Axes, got {type(ax).__name__}: fig, ax = plt.subplots() "
+                        "(with several, "
+                        "label each: label(axes[0], ...))")
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import collections
 import json
+import math
 import random
 from pathlib import Path
 from typing import Any
@@ -33,11 +34,12 @@ _times_shown: collections.Counter[str] = collections.Counter()
 
 def chapters(quiz_dir: Path = QUIZ_DIR) -> list[str]:
     """The chapters that have a quiz: the names of the ``*.json`` files in ``quiz_dir``."""
-    return sorted(path.stem for path in quiz_dir.glob("*.json"))
+    return sorted(path.stem for path in Path(quiz_dir).glob("*.json"))
 
 
 def quiz_path(chapter: str, quiz_dir: Path = QUIZ_DIR) -> Path:
     """The file of ``chapter``'s quiz; raises naming the valid chapters if there is none."""
+    quiz_dir = Path(quiz_dir)
     if not quiz_dir.is_dir():
         raise FileNotFoundError(
             f"no quizzes folder at {quiz_dir}: the quizzes are read from a clone of the course "
@@ -54,8 +56,8 @@ def load_quiz(chapter: str, quiz_dir: Path = QUIZ_DIR) -> list[dict[str, Any]]:
     path = quiz_path(chapter, quiz_dir)
     try:
         questions = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{path} is not valid JSON: {error}") from error
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise ValueError(f"{path} is not valid UTF-8 JSON: {error}") from error
     check_quiz(questions, str(path))
     return questions
 
@@ -110,7 +112,10 @@ def _numeric_problem(answers: list[Any]) -> str | None:
             return f"every numeric answer needs a type among {', '.join(NUMERIC_ANSWER_TYPES)}"
         if not str(answer.get("feedback", "")).strip():
             return f"numeric answer {answer} needs feedback"
-        if answer["type"] == "value" and not isinstance(answer.get("value"), int | float):
+        value = answer.get("value")
+        if answer["type"] == "value" and (
+            isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value)
+        ):
             return f"numeric answer {answer} needs a number under 'value'"
         if answer["type"] == "range" and not _is_range(answer.get("range")):
             return f"numeric answer {answer} needs 'range': [low, high] with low < high"
@@ -125,7 +130,7 @@ def _is_range(bounds: object) -> bool:
     return (
         isinstance(bounds, list)
         and len(bounds) == 2
-        and all(isinstance(b, int | float) for b in bounds)
+        and all(isinstance(b, int | float) and not isinstance(b, bool) and math.isfinite(b) for b in bounds)
         and bounds[0] < bounds[1]
     )
 

@@ -13,7 +13,11 @@ from pathlib import Path
 RESULTS_DIR = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
 
 
-def _read(name: str, results_dir: Path) -> list[str]:
+def _read(name: str, results_dir: Path | str) -> list[str]:
+    if not isinstance(name, str) or not isinstance(results_dir, str | Path):
+        raise TypeError(f"expected a record's file name (str) and a folder, got {name!r:.40} and "
+                        f"{results_dir!r:.40}")
+    results_dir = Path(results_dir)
     path = results_dir / name
     if not path.is_file():
         known = sorted(p.name for p in results_dir.glob("*.txt")) if results_dir.is_dir() else []
@@ -21,7 +25,14 @@ def _read(name: str, results_dir: Path) -> list[str]:
             f"no benchmark record {name!r} in {results_dir}: run the notebooks from a clone of the course "
             f"(the records are not part of the installed package); records here: {known}"
         )
-    return path.read_text(encoding="utf-8").splitlines()
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise ValueError(f"the benchmark record {path} is not UTF-8 text: run its benchmark again") from None
+    if not lines:
+        raise ValueError(f"the benchmark record {path} is empty: run its benchmark again (see its "
+                         "module's docstring)")
+    return lines
 
 
 def recorded_result(name: str, results_dir: Path = RESULTS_DIR) -> dict[str, float]:
@@ -29,8 +40,22 @@ def recorded_result(name: str, results_dir: Path = RESULTS_DIR) -> dict[str, flo
     lines = [line for line in _read(name, results_dir) if line.startswith("RESULT ")]
     if not lines:
         raise ValueError(f"{name} has no 'RESULT key=value ...' line: is it a benchmark record?")
-    pairs = (item.split("=", 1) for item in lines[-1].split()[1:])
-    return {key: float(value) for key, value in pairs}
+    if len(lines[-1].split()) < 2:
+        raise ValueError(f"{name}: its RESULT line holds no figures; run the benchmark again to rewrite it")
+    figures: dict[str, float] = {}
+    for item in lines[-1].split()[1:]:
+        key, equals, value = item.partition("=")
+        try:
+            number = float(value)
+        except ValueError:
+            number = None
+        if not equals or not key or number is None or key in figures:
+            well_formed = bool(equals and key) and number is not None
+            problem = "repeats a key" if well_formed else "is not key=number"
+            raise ValueError(f"{name}: the RESULT item {item!r} {problem}; run the benchmark again "
+                             "to rewrite it")
+        figures[key] = number
+    return figures
 
 
 def recorded_source(name: str, results_dir: Path = RESULTS_DIR) -> str:

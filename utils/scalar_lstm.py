@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from utils.activations import sigmoid, tanh
-from utils.checks import check_real
+from utils.checks import check_has_values, check_real
 
 PARAM_NAMES = ("w1", "w2", "w3", "w4", "w5", "w6", "w7", "w8", "b1", "b2", "b3", "b4")
 
@@ -86,11 +86,8 @@ class History:
 
 
 def _real(value: object, name: str) -> float:
-    """``check_real`` with a clear error for an int too large for a float."""
-    try:
-        return check_real(value, name)
-    except OverflowError:
-        raise ValueError(f"{name} = {str(value)[:30]}... is too large for a float (|x| < 1.8e308)") from None
+    """``check_real``: a finite real number (an int too large for a float is refused there)."""
+    return check_real(value, name)
 
 
 def _check_params(p: object) -> ScalarLSTMParams:
@@ -201,8 +198,13 @@ def from_torch_lstm_weights(weights: Mapping[str, Any]) -> ScalarLSTMParams:
         if name not in weights:
             raise ValueError(f"missing {name}: pass the state_dict of a torch.nn.LSTM(1, 1)")
         value = weights[name]
-        value = value.detach().cpu().numpy() if hasattr(value, "detach") else value
-        arrays[name] = np.asarray(value, dtype=np.float64)
+        check_has_values(value, name)
+        value = value.detach().cpu().double().numpy() if hasattr(value, "detach") else value
+        try:
+            arrays[name] = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError) as error:
+            raise TypeError(f"{name} must hold numbers, as an nn.LSTM(1, 1)'s state_dict does "
+                            f"({error})") from None
         if arrays[name].shape != shape:
             raise ValueError(
                 f"expected {name} of shape {shape} (an nn.LSTM(1, 1)), got {arrays[name].shape}"

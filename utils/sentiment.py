@@ -6,21 +6,22 @@ mean and standard deviation over seeds)."""
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 import numpy as np
 import torch
+from scipy.stats import binom  # type: ignore[import-untyped]
 from torch import nn
 from torch.utils.data import DataLoader
 
+from utils.checks import check_int
 from utils.data import Corpus, Split, zero_one
 from utils.embeddings import Glove, embedding_matrix
 from utils.models import CharSeedModel, ClassifierConfig, LSTMClassifier
 from utils.sequences import BucketBatchSampler, collate_padded
 from utils.text import TextDataset, Vocab, char_tokenize, word_tokenize
-from utils.training import TrainingHistory, evaluate, fit
+from utils.training import TrainingHistory, evaluate, fit, model_device
 
 FIXED_CHARS = 200  # the source pads or truncates every tweet to 200 characters
 MAX_WORDS = 500  # chapter 12 keeps a text's first 500 tokens
@@ -63,8 +64,9 @@ def mcnemar(pred_a: Sequence[int], pred_b: Sequence[int], labels: Sequence[int])
     right_a, right_b = _paired_correct(pred_a, pred_b, labels)
     b, c = int(np.sum(right_a & ~right_b)), int(np.sum(~right_a & right_b))
     n = b + c
-    # p = 2 * P(X <= min(b, c)), X ~ Binomial(n, 1/2), capped at 1
-    tail = sum(math.comb(n, k) for k in range(min(b, c) + 1)) / 2**n
+    # p = 2 * P(X <= min(b, c)), X ~ Binomial(n, 1/2), capped at 1 (SciPy's binomial CDF: the
+    # exact sum of C(n, k) / 2^n grows with n^2 and takes minutes for 50,000 disagreements)
+    tail = float(binom.cdf(min(b, c), n, 0.5))
     return McNemar(b, c, min(1.0, 2 * tail))
 
 
@@ -88,8 +90,11 @@ def paired_bootstrap(
 ) -> Interval:
     """Accuracy of A minus accuracy of B, with a percentile interval from resampling the test
     examples with replacement (both classifiers see the same resampled examples)."""
-    if isinstance(samples, bool) or not isinstance(samples, int) or samples < 100 or not 0 < level < 1:
-        raise ValueError(f"expected an int samples >= 100 and 0 < level < 1, got {samples!r} and {level!r}")
+    level_ok = not isinstance(level, bool) and isinstance(level, int | float) and 0 < level < 1
+    samples_ok = not isinstance(samples, bool) and isinstance(samples, int) and 100 <= samples <= 10**7
+    if not samples_ok or not level_ok:
+        raise ValueError(f"expected an int samples in [100, 10**7] and a level such as 0.95 (0 < level < 1), "
+                         f"got {samples!r} and {level!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"expected seed to be an int >= 0, got {seed!r}")
     right_a, right_b = _paired_correct(pred_a, pred_b, labels)
@@ -119,9 +124,16 @@ def mean_sd(values: Sequence[float]) -> MeanSD:
     """values: (n,) accuracies of n seeds -> mean and sample standard deviation (0 for n = 1)."""
     if isinstance(values, str | bytes | set | frozenset | dict) or not hasattr(values, "__len__"):
         raise TypeError(f"expected a list of accuracies, got {type(values).__name__} (list(...) it first)")
+    if hasattr(values, "detach"):  # a tensor, possibly with gradients or in bfloat16
+        values = values.detach().cpu().double().numpy()
+    if getattr(values, "ndim", 1) != 1:
+        raise ValueError(f"expected a flat list of numbers (n,), got shape {np.shape(values)}")
     if any(isinstance(v, str | bytes) for v in values):
         raise TypeError("expected numbers, got text: float(...) each value first")
-    array = np.asarray(values, dtype=np.float64)
+    try:
+        array = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as error:  # a ragged list, complex numbers
+        raise TypeError(f"expected a flat list of real numbers ({str(error)[:80]})") from None
     if array.ndim != 1 or len(array) == 0:
         raise ValueError(f"expected a non-empty list of numbers, got shape {array.shape}")
     if not np.isfinite(array).all():
@@ -131,6 +143,26 @@ def mean_sd(values: Sequence[float]) -> MeanSD:
 
 # ---------------------------------------------------------------------------------------------
 # Loaders, training, test predictions
+
+
+def _check_corpus(corpus: object) -> Corpus:
+    if not isinstance(corpus, Corpus):
+        raise TypeError("expected the whole Corpus (load_corpus() or load_tweets()), got "
+                        f"{type(corpus).__name__}"
+                        + (": pass the corpus, not one of its splits" if isinstance(corpus, Split) else ""))
+    return corpus
+
+
+def _check_limit(limit: object) -> int | None:
+    """``limit``: the first ``limit`` examples of each split (quick runs), or None for all."""
+    return None if limit is None else check_int(limit, "limit (or None)", minimum=1)
+
+
+def _check_vocab(vocab: object) -> Vocab:
+    if not isinstance(vocab, Vocab):
+        raise TypeError("expected a Vocab (char_vocab(corpus), word_vocab(corpus)), got "
+                        f"{type(vocab).__name__}")
+    return vocab
 
 
 class Loaders(NamedTuple):
@@ -156,6 +188,11 @@ def make_loaders(
     setup); otherwise bucketed batches (``BucketBatchSampler``) padded to their own longest text.
     The training order depends on ``seed``; validation and test batches are the same every time.
     """
+    _check_corpus(corpus), _check_vocab(vocab)
+    limit = _check_limit(limit)
+    check_int(batch_size, "batch_size", minimum=1)
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
+        raise ValueError(f"expected seed to be an int in [0, 2**32), got {seed!r}")
     collate = functools.partial(
         collate_padded, pad_value=vocab.pad_id, pad_to=max_len if fixed_length else None
     )
@@ -179,15 +216,19 @@ def predictions_in_order(model: nn.Module, loader: DataLoader) -> np.ndarray:
     computed on exactly the batches ``evaluate`` sees. Returns (len(loader.dataset),)."""
     if not isinstance(loader, DataLoader) or loader.batch_sampler is None:
         raise TypeError("expected a DataLoader with a batch_sampler (or batch_size), as make_loaders builds")
+    device = model_device(model)
     was_training = model.training
     model.eval()
-    device = next(model.parameters()).device
     predictions = np.full(len(loader.dataset), -1)  # type: ignore[arg-type]
     # One pass over the sampler, each batch collated from the indices it gives: the predictions
     # land on the right examples even if the sampler shuffles (it would give another order on a
     # second pass).
     for indices in loader.batch_sampler:
-        tokens, lengths, _ = loader.collate_fn([loader.dataset[i] for i in indices])
+        batch = loader.collate_fn([loader.dataset[i] for i in indices])
+        if not isinstance(batch, tuple | list) or len(batch) != 3:
+            raise TypeError("expected a loader that collates with collate_padded (utils.sequences), as "
+                            "make_loaders builds: its batches must be (tokens, lengths, labels)")
+        tokens, lengths, _ = batch
         logits = model(tokens.to(device), lengths)  # (B,)
         predictions[list(indices)] = (logits > 0).long().cpu().numpy()
     model.train(was_training)
@@ -222,6 +263,8 @@ def train_and_test(
 ) -> Run:
     """``fit`` on train (best epoch chosen on valid), then the validation and test predictions of
     the kept weights. A chapter reads the test fields only for the models it has chosen."""
+    if not isinstance(loaders, Loaders):
+        raise TypeError(f"expected the Loaders that make_loaders returns, got {type(loaders).__name__}")
     torch.manual_seed(seed)
     history = fit(
         model, loaders.train, loaders.valid, epochs=epochs, lr=lr, patience=patience, progress=progress
@@ -238,7 +281,7 @@ def train_and_test(
 
 
 def char_vocab(corpus: Corpus) -> Vocab:
-    return Vocab.build(char_tokenize(text) for text in corpus.train.texts)
+    return Vocab.build(char_tokenize(text) for text in _check_corpus(corpus).train.texts)
 
 
 def seed_char_experiment(
@@ -262,6 +305,7 @@ def seed_char_experiment(
 
 def char_config(vocab: Vocab, *, hidden_size: int, bidirectional: bool, strategy: str) -> ClassifierConfig:
     """A one-layer character classifier: Embedding(len(vocab), 16) -> LSTM(16, hidden_size)."""
+    _check_vocab(vocab)
     return ClassifierConfig(
         vocab_size=len(vocab),
         embed_dim=16,
@@ -317,13 +361,19 @@ def char_experiment(
 
 def word_vocab(corpus: Corpus, *, limit: int | None = None) -> Vocab:
     """Chapter 12's vocabulary: the 10,000 most frequent training words, plus <pad> and <unk>."""
-    return Vocab.build((word_tokenize(t) for t in corpus.train.texts[:limit]), max_size=10_000)
+    texts = _check_corpus(corpus).train.texts[: _check_limit(limit)]
+    return Vocab.build((word_tokenize(t) for t in texts), max_size=10_000)
 
 
 def glove_bilstm_config(
     vocab: Vocab, glove: Glove, *, hidden_size: int = 256, strategy: str = "exact"
 ) -> ClassifierConfig:
     """Chapter 12's model: GloVe-sized embedding, 2-layer BiLSTM(hidden_size), dropout 0.5."""
+    _check_vocab(vocab)
+    if not isinstance(glove, Glove):
+        raise TypeError(f"expected the Glove vectors (load_glove()), got {type(glove).__name__}: "
+                        "the embedding "
+                        "size is read from them")
     return ClassifierConfig(
         vocab_size=len(vocab),
         embed_dim=glove.dim,

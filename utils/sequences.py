@@ -13,11 +13,16 @@ from torch import Tensor
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
 from torch.utils.data import Sampler
 
+from utils.checks import check_has_values, check_int
+
 
 def _as_int_lengths(lengths: Tensor | Sequence[int]) -> Tensor:
     """lengths as a 1-D integer tensor, or ``ValueError`` (floats, bools, matrices)."""
     if isinstance(lengths, str | bytes):
         raise ValueError(f"expected lengths to be a 1-D tensor or list of ints, got a string {lengths!r:.20}")
+    if isinstance(lengths, Iterator):
+        raise TypeError("expected lengths as a list or tensor, got a one-pass iterator: wrap it in list(...)")
+    check_has_values(lengths, "lengths")
     try:
         lengths = torch.as_tensor(lengths)
     except (TypeError, ValueError, RuntimeError, OverflowError) as error:
@@ -43,6 +48,7 @@ def _as_sequence_tensor(sequence: object) -> Tensor:
     """One sequence as a tensor of numbers, or ``ValueError`` (strings, ragged nested lists)."""
     if isinstance(sequence, str | bytes):
         raise ValueError(f"expected a sequence of token ids, got the string {sequence!r:.30}: encode it")
+    check_has_values(sequence, "a sequence")
     try:
         tensor = torch.as_tensor(sequence)
     except (TypeError, ValueError, RuntimeError, OverflowError) as error:
@@ -60,6 +66,7 @@ def check_lengths(
     Raises ``ValueError`` naming the fix for: a count that differs from the batch, a length
     below 1, a length above the padded size, or (with ``enforce_sorted``) unsorted lengths.
     """
+    batch, max_len = check_int(batch, "batch", minimum=0), check_int(max_len, "max_len", minimum=0)
     lengths = _as_int_lengths(lengths).to("cpu").long()
     if lengths.numel() != batch:
         raise ValueError(
@@ -112,6 +119,8 @@ def pack(
     """``pack_padded_sequence`` with the checks of :func:`check_lengths` first."""
     _check_tensor(x, "x", "(T, B, ...) or, with batch_first=True, (B, T, ...)")
     batch, max_len = (x.shape[0], x.shape[1]) if batch_first else (x.shape[1], x.shape[0])
+    if batch == 0:
+        raise ValueError("cannot pack a batch of zero sequences: skip empty batches before the model")
     lengths = check_lengths(lengths, batch=batch, max_len=max_len, enforce_sorted=enforce_sorted)
     return pack_padded_sequence(x, lengths, batch_first=batch_first, enforce_sorted=enforce_sorted)
 
@@ -123,6 +132,7 @@ def reverse_padded(x: Tensor, lengths: Tensor) -> Tensor:
     wait for the device at every call). Reversing twice gives x back.
     """
     _check_tensor(x, "x", "(T, B, ...)")
+    check_has_values(lengths, "lengths")
     if not isinstance(lengths, Tensor):
         lengths = _as_int_lengths(lengths)
     if lengths.device.type == "cpu":
@@ -162,7 +172,15 @@ def pad_batch(
         )
     if lengths.min() < 1:
         raise ValueError("cannot pad an empty sequence: give it at least one token (for example <unk>)")
+    if len({t.dtype.is_floating_point for t in tensors}) > 1:
+        raise ValueError(f"the sequences mix token ids (integers) and float features "
+                         f"({sorted({str(t.dtype) for t in tensors})}): a common type would round large ids; "
+                         "pad ids and features separately")
     dtype = functools.reduce(torch.promote_types, (t.dtype for t in tensors))
+    if dtype.is_floating_point and not abs(pad_value) <= torch.finfo(dtype).max:
+        raise ValueError(f"pad_value {pad_value} does not fit in {dtype} (|x| <= "
+                         f"{torch.finfo(dtype).max:.4g}): "
+                         "choose a smaller pad_value")
     if not (dtype.is_floating_point or float(pad_value).is_integer()):
         raise ValueError(f"pad_value {pad_value} is not an integer, but the sequences hold {dtype}")
     if not dtype.is_floating_point and dtype != torch.bool:
@@ -170,7 +188,8 @@ def pad_batch(
         if not info.min <= pad_value <= info.max:
             raise ValueError(f"pad_value {pad_value} does not fit in {dtype} ({info.min} to {info.max}): "
                              "choose another pad_value or convert the sequences (.long())")
-    padded = torch.full((len(tensors), int(lengths.max()), *tensors[0].shape[1:]), pad_value, dtype=dtype)
+    fill = float(pad_value) if dtype.is_floating_point else pad_value  # 2**70 is a float, not an int64
+    padded = torch.full((len(tensors), int(lengths.max()), *tensors[0].shape[1:]), fill, dtype=dtype)
     for row, tensor in enumerate(tensors):
         padded[row, : len(tensor)] = tensor
     return (padded if batch_first else padded.transpose(0, 1)), lengths
@@ -184,6 +203,9 @@ def collate_padded(
     T is the batch's longest sequence, or at least ``pad_to`` (a fixed length, as in the source's
     character model). Use ``functools.partial(collate_padded, pad_value=..., pad_to=...)``.
     """
+    if not isinstance(batch, Sequence) or isinstance(batch, str | bytes):
+        raise TypeError("expected the batch as a list of (token_ids, label) pairs, got "
+                        f"{type(batch).__name__}")
     if not batch:
         raise ValueError(
             "collate_padded got an empty batch: expected a list of (token_ids, label) pairs; "
@@ -194,12 +216,25 @@ def collate_padded(
     if pad_to is not None and (isinstance(pad_to, bool) or not isinstance(pad_to, int) or pad_to < 0):
         raise ValueError(f"expected pad_to to be an int >= 0 or None, got {pad_to!r}")
     tokens, labels = zip(*batch, strict=True)
-    if any(isinstance(y, str | bytes) or not isinstance(y, numbers.Real | Tensor) for y in labels):
-        raise TypeError(f"labels must be numbers (0 or 1), got {[type(y).__name__ for y in labels][:3]}")
+    def one_number(y: object) -> bool:
+        if isinstance(y, Tensor):
+            return y.numel() == 1
+        return isinstance(y, numbers.Real) and not isinstance(y, str | bytes)
+
+    if not all(one_number(y) for y in labels):
+        got = [f"tensor{tuple(y.shape)}" if isinstance(y, Tensor) else type(y).__name__ for y in labels][:3]
+        raise TypeError(f"each label must be one number (0 or 1), got {got}")
     padded, lengths = pad_batch(tokens, pad_value=pad_value, batch_first=True)
     if pad_to is not None and padded.shape[1] < pad_to:
         padded = torch.nn.functional.pad(padded, (0, pad_to - padded.shape[1]), value=pad_value)
     return padded, lengths, torch.tensor(labels, dtype=torch.float32)
+
+
+def _check_epoch(epoch: object) -> int:
+    epoch = check_int(epoch, "epoch", minimum=0)
+    if epoch >= 2**32:
+        raise ValueError(f"expected epoch below 2**32, got {epoch}")
+    return epoch
 
 
 class BucketBatchSampler(Sampler[list[int]]):
@@ -227,16 +262,19 @@ class BucketBatchSampler(Sampler[list[int]]):
             )
         if not isinstance(shuffle, bool) or isinstance(seed, bool) or not isinstance(seed, int):
             raise TypeError(f"expected shuffle True/False and an int seed, got {shuffle!r} and {seed!r}")
-        self.lengths = _as_int_lengths(lengths) if len(lengths) else torch.zeros(0, dtype=torch.long)
+        if not 0 <= seed < 2**32:
+            raise ValueError(f"expected seed in [0, 2**32), got {seed}")
+        self.lengths = _as_int_lengths(lengths).long()
         if self.lengths.numel() and int(self.lengths.min()) < 0:
             raise ValueError(f"lengths cannot be negative, got {int(self.lengths.min())}")
         self.batch_size, self.pool_batches, self.seed, self.shuffle = batch_size, pool_batches, seed, shuffle
         self.epoch = 0
 
     def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
+        self.epoch = _check_epoch(epoch)
 
     def batches(self, epoch: int) -> list[list[int]]:
+        epoch = _check_epoch(epoch)
         generator = torch.Generator().manual_seed(self.seed * 100_003 + epoch)
         n = len(self.lengths)
         order = torch.randperm(n, generator=generator) if self.shuffle else torch.arange(n)

@@ -19,6 +19,8 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from utils.checks import check_has_values, check_path, new_file_mode
+
 PAD, UNK = "<pad>", "<unk>"
 # a word (Unicode letters/digits, with an optional contraction like n't or 's), or one other
 # non-space character (punctuation, a symbol, an emoji)
@@ -43,6 +45,9 @@ def _is_int(value: object) -> bool:
 
 def _check_tokens(tokens: Iterable[object], where: str) -> list[str]:
     """The tokens as a list, or ``TypeError`` naming the first one that is not a string."""
+    if isinstance(tokens, set | frozenset | dict):  # no order (a set), or the keys only (a dict)
+        raise TypeError(f"{where} needs the tokens in text order as a list, got a {type(tokens).__name__}: "
+                        "tokenize the text (word_tokenize(text))")
     tokens = list(tokens)
     bad = [t for t in tokens if not isinstance(t, str)][:1]
     if bad:
@@ -66,6 +71,7 @@ def _token_lists(token_lists: object, where: str) -> Iterator[Iterable[str]]:
 
 def _check_ids(ids: object, where: str) -> list[int]:
     """Token ids as a list of Python ints: from a list or a 1-D integer tensor or array."""
+    check_has_values(ids, "the ids")
     if isinstance(ids, torch.Tensor | np.ndarray):
         integer = (
             np.issubdtype(ids.dtype, np.integer) if isinstance(ids, np.ndarray)
@@ -103,6 +109,8 @@ def word_tokenize(text: str, *, split_clitics: bool = True) -> list[str]:
     ``"I didn't like it!!"`` -> ``["i", "did", "n't", "like", "it", "!", "!"]``; with
     ``split_clitics=False``, ``["i", "didn't", "like", "it", "!", "!"]``.
     """
+    if not isinstance(split_clitics, bool):
+        raise TypeError(f"expected split_clitics=True or False, got {split_clitics!r}")
     text = _HTML_BREAK.sub(" ", _check_text(text)).lower().replace("\u2019", "'")
     tokens: list[str] = []
     for token in _WORD.findall(unicodedata.normalize("NFC", text)):
@@ -148,7 +156,7 @@ class Vocab:
                 counts.update(tokens)
             except TypeError:  # an unhashable token: a list nested one level too deep
                 _check_tokens(tokens, "Vocab.build")
-        _check_tokens(counts, "Vocab.build")  # each distinct token once: cheap even for IMDB
+        _check_tokens(counts.keys(), "Vocab.build")  # each distinct token once: cheap even for IMDB
         counts.pop(PAD, None)
         counts.pop(UNK, None)
         kept = sorted((t for t, n in counts.items() if n >= min_freq), key=lambda t: (-counts[t], t))
@@ -158,6 +166,9 @@ class Vocab:
         return len(self.itos)
 
     def __contains__(self, token: str) -> bool:
+        if not isinstance(token, str):
+            raise TypeError(f"a Vocab holds str tokens; ask about one token ('good' in vocab), got "
+                            f"{type(token).__name__} {token!r:.40}")
         return token in self.stoi
 
     def __eq__(self, other: object) -> bool:
@@ -196,12 +207,13 @@ class Vocab:
 
     def save(self, path: str | Path) -> None:
         """Write the tokens as JSON, atomically: a failed save leaves an existing file as it was."""
-        path = Path(path)
+        path = check_path(path, writing=True)
         text = json.dumps({"tokens": self.itos}, ensure_ascii=False)  # fails before any file is touched
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as file:
                 file.write(text)
+            os.chmod(temporary, new_file_mode())
             os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
@@ -210,10 +222,11 @@ class Vocab:
     @classmethod
     def load(cls, path: str | Path) -> Vocab:
         """Read a file written by :meth:`save`; a damaged or hand-edited file gets a clear error."""
+        path = check_path(path)
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            data = json.loads(path.read_text(encoding="utf-8"))
             tokens = data["tokens"]
-        except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError) as error:
+        except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, RecursionError) as error:
             raise ValueError(
                 f"{path} is not a vocabulary written by Vocab.save ({type(error).__name__}: {error}); "
                 "rebuild it with Vocab.build and save it again"
@@ -229,6 +242,9 @@ def pad_truncate(ids: Sequence[int], length: int, *, pad_id: int = 0) -> list[in
         raise ValueError(f"expected length to be an int >= 1, got {length!r}")
     if not _is_int(pad_id):
         raise TypeError(f"expected pad_id to be an int, got {type(pad_id).__name__}: {pad_id!r}")
+    if isinstance(ids, bytes | bytearray):
+        raise TypeError("pad_truncate takes a list of ids, got bytes: decode and tokenize the text, "
+                        "then vocab.encode")
     if isinstance(ids, torch.Tensor | np.ndarray):
         raise TypeError("pad_truncate takes a list of ids; for a tensor use ids.tolist(), or pad a batch "
                         "of tensors with utils.sequences.pad_batch")
@@ -267,7 +283,7 @@ class TextDataset(Dataset):
             raise ValueError(f"expected as many labels as texts, got {len(labels)} and {len(texts)}")
         if max_len is not None and (isinstance(max_len, bool) or not isinstance(max_len, int) or max_len < 1):
             raise ValueError(f"expected max_len to be an int >= 1 or None, got {max_len!r}")
-        bad = [y for y in labels if isinstance(y, bool) or y not in (0, 1)]
+        bad = [y for y in labels if isinstance(y, bool | complex | np.complexfloating) or y not in (0, 1)]
         if bad:
             raise ValueError(
                 f"labels must be 0 (negative) or 1 (positive), got {bad[0]!r} among {len(bad)} bad labels"

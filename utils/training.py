@@ -21,6 +21,7 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
+from utils.checks import check_int
 from utils.config import device_choice
 from utils.sequences import BucketBatchSampler, collate_padded
 from utils.text import TextDataset, Vocab
@@ -45,6 +46,8 @@ def predicted_labels(logits: Tensor) -> Tensor:
     """logits (B,) -> labels (B,) of 0.0/1.0: the decision rule used everywhere."""
     if not isinstance(logits, Tensor):
         raise TypeError(f"expected logits as a tensor, got {type(logits).__name__} (torch.as_tensor(...))")
+    if logits.is_complex() or logits.dtype == torch.bool:
+        raise TypeError(f"expected real logits (one number per text), got {logits.dtype}")
     if logits.is_floating_point() and torch.isnan(logits).any():
         raise ValueError(
             "the logits contain NaN, which is neither class: the model diverged (lower the learning "
@@ -69,6 +72,17 @@ def check_labels(labels: object, batch: int | None = None) -> Tensor:
         odd = labels[(labels != 0) & (labels != 1)][:3].tolist()
         raise ValueError(f"expected labels of 0.0 (negative) and 1.0 (positive) only, got {odd}")
     return labels
+
+
+def _check_logits(logits: object, labels: Tensor) -> Tensor:
+    """The model's output as the loss needs it: a real tensor (B,), one logit per label."""
+    if not isinstance(logits, Tensor):
+        raise TypeError(f"expected the model to return logits as a tensor (B,), got {type(logits).__name__}: "
+                        "a classifier such as LSTMClassifier, not a bare nn.LSTM")
+    if logits.dim() != 1 or len(logits) != len(labels):
+        raise ValueError(f"expected logits of shape (B,) = ({len(labels)},), got {tuple(logits.shape)}: "
+                         "squeeze the last axis (logits.squeeze(-1))")
+    return logits
 
 
 def count_correct(logits: Tensor, labels: Tensor) -> int:
@@ -125,6 +139,10 @@ def _batches(loader: Iterable, device: torch.device, progress: bool, desc: str) 
                 "collate_fn=functools.partial(collate_padded, pad_value=vocab.pad_id) from utils.sequences"
             )
         tokens, lengths, labels = batch
+        if not (hasattr(tokens, "to") and hasattr(labels, "to")):  # tensors (or a stand-in that moves)
+            kinds = f"{type(tokens).__name__} and {type(labels).__name__}"
+            raise TypeError(f"expected tokens and labels as tensors in each batch, got {kinds}: "
+                            "collate with collate_padded (utils.sequences), which builds them")
         yield tokens.to(device), lengths, check_labels(labels.to(device))
 
 
@@ -140,10 +158,22 @@ def train_epoch(
 ) -> Evaluation:
     """One pass of gradient steps with ``BCEWithLogitsLoss``, the gradient norm clipped to
     ``clip_norm`` (chapter 6; ``None``: no clipping). Returns the training loss and accuracy."""
+    if clip_norm is not None and (isinstance(clip_norm, bool) or not isinstance(clip_norm, int | float)
+                                  or not 0 < clip_norm < math.inf):
+        raise ValueError(f"expected clip_norm > 0 (or None for no clipping), got {clip_norm!r}: a negative "
+                         "norm would turn the gradient around")
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"expected an optimizer such as torch.optim.Adam(model.parameters()), got "
+                        f"{type(optimizer).__name__}")
+    optimized = {id(p) for group in optimizer.param_groups for p in group["params"]}
+    if not any(id(p) in optimized for p in model.parameters()):
+        raise ValueError("the optimizer holds none of this model's parameters (it was made for "
+                         "another model): "
+                         "create it after the model, torch.optim.Adam(model.parameters())")
     model.train()
     loss_fn, tally = nn.BCEWithLogitsLoss(), _Tally()
     for tokens, lengths, labels in _batches(loader, device, progress, desc):
-        logits = model(tokens, lengths)  # (B,)
+        logits = _check_logits(model(tokens, lengths), labels)  # (B,)
         loss = loss_fn(logits, labels)
         optimizer.zero_grad()
         loss.backward()
@@ -161,12 +191,12 @@ def evaluate(
 ) -> Evaluation:
     """One pass without gradients in ``eval()`` mode (no dropout): mean loss and accuracy.
     A small model runs on one CPU thread (:mod:`utils.threads`)."""
-    device = device or next(model.parameters()).device
+    device = _check_device(device) or model_device(model)
     model.eval()
     loss_fn, tally = nn.BCEWithLogitsLoss(), _Tally()
     with threads_for_model(model):
         for tokens, lengths, labels in _batches(loader, device, progress, "evaluate"):
-            logits = model(tokens, lengths)  # (B,)
+            logits = _check_logits(model(tokens, lengths), labels)  # (B,)
             tally.add(loss_fn(logits, labels), logits, labels)
     return tally.result(loader)
 
@@ -183,11 +213,44 @@ class TrainingHistory:
         return [row[name] for row in self.rows]
 
 
+def model_device(model: object) -> torch.device:
+    """The device of ``model``'s parameters, or an error naming the fix (not a module, no parameters)."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"expected a torch.nn.Module (the model), got {type(model).__name__}")
+    if isinstance(model, nn.RNNBase):
+        raise TypeError(f"a bare nn.{type(model).__name__} returns its states, not one logit per "
+                        "text: train a "
+                        "classifier around it (LSTMClassifier, or your own nn.Module ending in nn.Linear)")
+    parameter = next(model.parameters(), None)
+    if parameter is None:
+        raise ValueError(f"{type(model).__name__} has no parameters to train or to find a device from: "
+                         "check that its layers are attributes (self.lstm = ...) or in an nn.ModuleList")
+    return parameter.device
+
+
+def _check_device(device: object) -> torch.device | None:
+    """``device`` as a ``torch.device`` that this machine has, or None (the model's own)."""
+    if device is None:
+        return None
+    if not isinstance(device, str | torch.device):
+        raise TypeError(f"expected device 'cpu' or 'cuda' (or a torch.device), got {device!r}")
+    try:
+        chosen = torch.device(device)
+    except RuntimeError:
+        raise ValueError(f"expected device 'cpu' or 'cuda' (or a torch.device), got {device!r}") from None
+    if chosen.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError("device='cuda' but this machine has no CUDA GPU: leave device out (or 'cpu'); "
+                         "on Colab, Runtime > Change runtime type > GPU")
+    return chosen
+
+
 def _check_fit_settings(epochs: int, lr: float, clip_norm: float | None, patience: int | None) -> None:
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"expected epochs to be a positive int, got {epochs!r}")
     if isinstance(lr, bool) or not isinstance(lr, int | float) or not 0 <= lr < math.inf:
         raise ValueError(f"expected a finite learning rate lr >= 0, got {lr!r}")
+    if clip_norm is not None and (isinstance(clip_norm, bool) or not isinstance(clip_norm, int | float)):
+        raise TypeError(f"expected clip_norm to be a number such as 1.0, or None, got {clip_norm!r}")
     if clip_norm is not None and not clip_norm > 0:
         raise ValueError(f"expected clip_norm > 0 (or None for no clipping), got {clip_norm!r}")
     if patience is not None and (isinstance(patience, bool) or not isinstance(patience, int) or patience < 1):
@@ -214,7 +277,11 @@ def fit(
     trains on one CPU thread, and PyTorch's thread count is put back afterwards (:mod:`utils.threads`).
     """
     _check_fit_settings(epochs, lr, clip_norm, patience)
-    device = device or next(model.parameters()).device
+    for name, loader in (("train_loader", train_loader), ("valid_loader", valid_loader)):
+        if not isinstance(loader, Iterable):
+            raise TypeError(f"expected {name} to be a DataLoader (make_loaders builds them), got "
+                            f"{type(loader).__name__}")
+    device = _check_device(device) or model_device(model)
     model.to(device)
     with threads_for_model(model):
         return _fit(model, train_loader, valid_loader, epochs=epochs, lr=lr, clip_norm=clip_norm,
@@ -253,6 +320,10 @@ class Prediction(NamedTuple):
 
 
 def _check_vocab_fits(model: nn.Module, vocab: Vocab) -> None:
+    if not isinstance(vocab, Vocab):
+        raise TypeError("expected the Vocab the model was trained with, got "
+                        f"{type(vocab).__name__}: the order is "
+                        "predict(model, texts, vocab, tokenize)")
     embedding = getattr(model, "embedding", None)
     if isinstance(embedding, nn.Embedding) and len(vocab) > embedding.num_embeddings:
         raise ValueError(
@@ -263,6 +334,10 @@ def _check_vocab_fits(model: nn.Module, vocab: Vocab) -> None:
 
 
 def _texts(texts: Iterable[str] | str) -> Iterator[str]:
+    if not isinstance(texts, str | Iterable):
+        raise TypeError("expected the texts as a list of strings (or one string), got "
+                        f"{type(texts).__name__}: "
+                        "the order is predict(model, texts, vocab, tokenize)")
     for text in [texts] if isinstance(texts, str) else texts:
         if not isinstance(text, str):
             raise TypeError(f"predict expects strings, got {type(text).__name__}: {text!r:.60}")
@@ -317,15 +392,12 @@ def predict(
     an empty text becomes one ``<unk>``). No texts gives an empty :class:`Prediction`. The model
     runs in ``eval()`` mode and is put back in the mode it was in.
     """
-    if max_len is not None and max_len < 1:
-        raise ValueError(f"expected max_len >= 1 or None, got {max_len!r}")
-    if min(batch_size, max_tokens, chunk_size) < 1:
-        raise ValueError(
-            "expected batch_size, max_tokens and chunk_size >= 1, "
-            f"got {batch_size}, {max_tokens}, {chunk_size}"
-        )
+    if max_len is not None:
+        check_int(max_len, "max_len (or None)", minimum=1)
+    for name, value in (("batch_size", batch_size), ("max_tokens", max_tokens), ("chunk_size", chunk_size)):
+        check_int(value, name, minimum=1)
     _check_vocab_fits(model, vocab)
-    device, was_training = next(model.parameters()).device, model.training
+    device, was_training = model_device(model), model.training
     stream, chunks = _texts(texts), [torch.empty(0)]
     model.eval()
     try:

@@ -19,8 +19,10 @@ import html
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
+
+from utils.checks import check_text
 
 URL_TOKEN = "<url>"
 USER_TOKEN = "<user>"
@@ -127,7 +129,7 @@ def repair_mojibake(text: str) -> Repair:
     'can’t wait'
     """
     try:
-        data = text.encode("latin-1")  # the exact bytes of the file
+        data = check_text(text, "the tweet").encode("latin-1")  # the exact bytes of the file
     except UnicodeEncodeError as error:
         raise ValueError(
             f"repair_mojibake expects a tweet as the CSV reads with encoding='latin-1'; this text "
@@ -173,7 +175,7 @@ def placeholders(text: str) -> str:
     >>> placeholders("@united thanks! http://t.co/AbC1")
     '<user> thanks! <url>'
     """
-    return _USER.sub(USER_TOKEN, _URL.sub(URL_TOKEN, text))
+    return _USER.sub(USER_TOKEN, _URL.sub(URL_TOKEN, check_text(text, "the tweet")))
 
 
 def clean_tweet(text: str) -> str:
@@ -208,7 +210,7 @@ def tweet_topic(text: str) -> str:
     >>> tweet_topic("@united lost my bag"), tweet_topic("Tom Brady and the footballs")
     ('airlines', 'deflategate')
     """
-    lowered = text.lower()
+    lowered = check_text(text, "the tweet").lower()
     for name, pattern in TOPICS:
         if pattern.search(lowered):
             return name
@@ -228,13 +230,23 @@ def near_duplicates(
     least ``threshold``. A check independent of :func:`utils.data.tweet_key`: it compares word
     counts, not one normalised string, so it also finds copies the key misses (an extra word,
     a different quote mark, an appended hashtag)."""
-    if not 0 < threshold <= 1:
-        raise ValueError(f"expected threshold in (0, 1], got {threshold!r}")
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float) or not 0 < threshold <= 1:
+        raise ValueError(f"expected threshold as a number in (0, 1], got {threshold!r}")
+    for name, column in (("reference", reference), ("texts", texts)):
+        if isinstance(column, str) or not isinstance(column, Sequence):
+            raise TypeError(f"expected {name} as a list of texts, got {type(column).__name__}: wrap "
+                            "it in list(...)")
+        for text in column:
+            check_text(text, f"each of {name}")
     if not reference or not texts:
         return []
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    vectorizer = TfidfVectorizer(token_pattern=r"(?u)\b\w+\b").fit(reference)
+    try:
+        vectorizer = TfidfVectorizer(token_pattern=r"(?u)\b\w+\b").fit(reference)
+    except ValueError as error:  # "empty vocabulary"
+        raise ValueError(f"the reference texts hold no words (only punctuation or symbols?): {error}; "
+                         "near_duplicates compares words") from None
     ref = vectorizer.transform(reference)
     found = []
     for start in range(0, len(texts), 512):  # bounded memory: 512 rows of similarities at a time

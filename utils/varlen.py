@@ -56,6 +56,12 @@ def saturation(w_hh: Tensor, bias: Tensor | None, w_hr: Tensor | None = None) ->
     At a padding step the input is zero, so a gate adds up ``W_hh h + b_ih + b_hh`` with
     ``|h| <= 1`` (or ``<= max row sum |W_hr|`` with a projection). Returns a 0-d tensor.
     """
+    if not isinstance(w_hh, Tensor) or w_hh.dim() != 2 or w_hh.numel() == 0:
+        got = tuple(w_hh.shape) if isinstance(w_hh, Tensor) else type(w_hh).__name__
+        raise TypeError(f"expected w_hh as a non-empty (4H, H) torch.Tensor (lstm.weight_hh_l0), got {got}")
+    for name, value in (("bias", bias), ("w_hr", w_hr)):
+        if value is not None and not isinstance(value, Tensor):
+            raise TypeError(f"expected {name} as a torch.Tensor or None, got {type(value).__name__}")
     with torch.no_grad():
         # max |h| <= max_j sum_k |W_hr[j, k]|  (h = W_hr (o * tanh c)), else 1
         h_bound = w_hr.abs().sum(1).max() if w_hr is not None else torch.ones((), dtype=w_hh.dtype)
@@ -155,6 +161,12 @@ def _checked(
     if not isinstance(x, Tensor) or x.dim() != 3 or x.shape[-1] != lstm.input_size:
         shape = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
         raise ValueError(f"expected x of shape {layout} with input_size={lstm.input_size}, got {shape}")
+    weight = lstm.weight_ih_l0
+    if x.dtype != weight.dtype or x.device != weight.device:
+        raise TypeError(
+            f"x is {x.dtype} on {x.device} but the LSTM's weights are {weight.dtype} on {weight.device}: "
+            "convert x with x.to(lstm.weight_ih_l0) (token ids go through an nn.Embedding first)"
+        )
     x = x.transpose(0, 1) if lstm.batch_first else x  # (T, B, F)
     lengths = check_lengths(lengths, batch=x.shape[1], max_len=x.shape[0]).to(x.device)
     layers, batch = lstm.num_layers * (2 if lstm.bidirectional else 1), x.shape[1]

@@ -1,0 +1,49 @@
+"""utils/timing.py: what is timed (forward and backward through output and both states), the
+clock arithmetic, and which rounds count (chapter 5 and ``benchmarks/lstm_speed.py``)."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+import torch
+from torch import nn
+
+from utils import timing
+
+
+def test_the_backward_pass_goes_through_the_output_and_both_states():
+    torch.manual_seed(0)
+    model, x = nn.LSTM(2, 3), torch.randn(4, 2, 2)
+    timing.forward_backward_seconds(model, x)
+    timed = [p.grad.clone() for p in model.parameters()]
+    model.zero_grad()
+    output, (h_n, c_n) = model(x)
+    (output.sum() + h_n.sum() + c_n.sum()).backward()
+    for got, wanted in zip(timed, (p.grad for p in model.parameters()), strict=True):
+        torch.testing.assert_close(got, wanted)
+
+
+def test_the_time_is_the_clock_difference(monkeypatch):
+    clock = iter([1000.0, 1000.25])
+    monkeypatch.setattr(timing.time, "perf_counter", lambda: next(clock))
+    assert timing.forward_backward_seconds(nn.LSTM(1, 1), torch.zeros(1, 1, 1)) == 0.25
+
+
+@pytest.mark.parametrize(("repeats", "warmup"), [(1, 0), (3, 0), (2, 1), (3, 2)])
+def test_warm_up_rounds_are_dropped_and_the_median_of_the_rest_kept(monkeypatch, repeats, warmup):
+    ticks = itertools.count(1)
+    monkeypatch.setattr(timing, "forward_backward_seconds", lambda model, x: float(next(ticks)))
+    times = timing.median_times({"a": nn.Identity(), "b": nn.Identity()}, torch.zeros(1), repeats=repeats,
+                                warmup=warmup)
+    # round r gives a 2r + 1, b 2r + 2; the timed rounds are warmup .. warmup + repeats - 1
+    rounds = range(warmup, warmup + repeats)
+    assert times == {"a": float(sorted(2 * r + 1 for r in rounds)[(repeats - 1) // 2] if repeats % 2 else
+                                sum(sorted(2 * r + 1 for r in rounds)[repeats // 2 - 1:repeats // 2 + 1]) / 2),
+                     "b": times["a"] + 1}
+
+
+@pytest.mark.parametrize(("repeats", "warmup"), [(0, 0), (1, -1), (-2, 3)])
+def test_no_timed_round_or_a_negative_warm_up_is_refused(repeats, warmup):
+    with pytest.raises(ValueError, match="expected repeats >= 1 and warmup >= 0"):
+        timing.median_times({"a": nn.Identity()}, torch.zeros(1), repeats=repeats, warmup=warmup)
