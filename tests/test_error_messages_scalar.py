@@ -90,3 +90,9 @@ def test_an_int_too_large_for_a_float_is_named():
     assert message(lambda: gates(10**400, 0.0, PARAMS), ValueError) == (
         "expected x to be a number a float can hold (|x| < 1.8e308), got an int of 401 digits: too large for a float"
     )
+
+
+def test_weights_that_are_not_numbers_are_named():
+    words = {k: [["a"]] * len(v) for k, v in torch.nn.LSTM(1, 1).state_dict().items()}
+    assert message(lambda: from_torch_lstm_weights(words), TypeError).startswith(
+        "weight_ih_l0 must hold numbers, as an nn.LSTM(1, 1)'s state_dict does (could not convert string to float")

@@ -103,3 +103,8 @@ def test_empty_records_and_result_lines(tmp_path):
 def test_the_source_loses_only_its_leading_hashes_and_spaces(tmp_path):
     (tmp_path / "r.txt").write_text("## python x.py --quick # comment\nRESULT a=1\n")
     assert recorded_source("r.txt", tmp_path) == "python x.py --quick # comment"
+
+
+def test_a_source_starting_with_a_capital_x_keeps_it(tmp_path):
+    (tmp_path / "r.txt").write_text("# XLA run (TPU)\nRESULT a=1\n")
+    assert recorded_source("r.txt", tmp_path) == "XLA run (TPU)"

@@ -47,3 +47,44 @@ def test_warm_up_rounds_are_dropped_and_the_median_of_the_rest_kept(monkeypatch,
 def test_no_timed_round_or_a_negative_warm_up_is_refused(repeats, warmup):
     with pytest.raises(ValueError, match="expected repeats >= 1 and warmup >= 0"):
         timing.median_times({"a": nn.Identity()}, torch.zeros(1), repeats=repeats, warmup=warmup)
+
+
+def _message(call) -> str:
+    with pytest.raises((TypeError, ValueError)) as caught:
+        call()
+    return str(caught.value)
+
+
+@pytest.mark.parametrize("model", [nn.GRU(1, 1), nn.Linear(1, 1)])
+def test_a_model_that_is_not_lstm_like_is_named(model):
+    x = torch.zeros(2, 1, 1)
+    assert _message(lambda: timing.forward_backward_seconds(model, x)) == (
+        f"expected an LSTM-like model returning output, (h_n, c_n), got {type(model).__name__}")
+
+
+class _Pair(nn.Module):
+    """Returns (output, states) where states is a tuple of three, or a 3-tuple overall."""
+
+    def __init__(self, shape: str):
+        super().__init__()
+        self.shape, self.w = shape, nn.Parameter(torch.ones(1))
+
+    def forward(self, x):
+        y = x * self.w
+        return (y, (y, y, y)) if self.shape == "three_states" else (y, (y, y), y)
+
+
+@pytest.mark.parametrize("shape", ["three_states", "three_outputs"])
+def test_outputs_of_the_wrong_arity_are_named(shape):
+    assert _message(lambda: timing.forward_backward_seconds(_Pair(shape), torch.zeros(2, 1, 1))) == (
+        "expected an LSTM-like model returning output, (h_n, c_n), got _Pair")
+
+
+def test_median_times_names_its_arguments():
+    x = torch.zeros(1)
+    assert _message(lambda: timing.median_times([nn.Identity()], x, repeats=1, warmup=0)) == (
+        "expected models as a dict {name: model}, got list")
+    assert _message(lambda: timing.median_times({}, x, repeats=1.5, warmup=0)) == (
+        "expected repeats to be an int, got float: 1.5")
+    assert _message(lambda: timing.median_times({}, x, repeats=1, warmup="0")) == (
+        "expected warmup to be an int, got str: '0'")
