@@ -127,3 +127,18 @@ def test_the_refusal_names_the_function_and_where_it_was_defined():
             f"Runs can only start functions defined in a module (such as utils.sentiment), got {shown} from "
             f"{module}: a function defined in a notebook cannot be sent to another process; move it into a "
             ".py file and import it")
+
+
+def test_available_cores_reads_the_affinity(monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 2, 5}, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert available_cores() == 3
+
+
+def test_the_pool_has_the_workers_asked_and_gives_each_its_share(monkeypatch):
+    import utils.parallel as parallel
+
+    monkeypatch.setattr(parallel, "available_cores", lambda: 8)  # as on an 8-core machine
+    with Runs(workers=2) as runs:
+        assert runs._pool is not None and runs._pool._max_workers == 2
+        assert runs.submit(torch.get_num_threads).result(timeout=120) == 4  # 8 cores // 2 workers

@@ -90,7 +90,8 @@ def test_a_value_must_be_a_finite_number(bad):
 
 
 def test_load_names_the_file_and_reads_utf8(tmp_path, monkeypatch):
-    (tmp_path / "01_x.json").write_text(json.dumps([choice(question="Which gate — forget?")]), encoding="utf-8")
+    (tmp_path / "01_x.json").write_text(json.dumps([choice(question="Which gate — forget?")], ensure_ascii=False),
+                                         encoding="utf-8")
     # a machine whose default text encoding is not UTF-8: the quiz must still read as UTF-8
     monkeypatch.setattr(io, "text_encoding", lambda encoding, stacklevel=2: encoding or "latin-1")
     assert quiz.load_quiz("01_x", tmp_path)[0]["question"] == "Which gate — forget?"
