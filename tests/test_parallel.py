@@ -139,6 +139,7 @@ def test_the_pool_has_the_workers_asked_and_gives_each_its_share(monkeypatch):
     import utils.parallel as parallel
 
     monkeypatch.setattr(parallel, "available_cores", lambda: 8)  # as on an 8-core machine
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)  # so that a pool left to its default would have 8
     with Runs(workers=2) as runs:
         assert runs._pool is not None and runs._pool._max_workers == 2
         assert runs.submit(torch.get_num_threads).result(timeout=120) == 4  # 8 cores // 2 workers

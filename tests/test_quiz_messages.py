@@ -120,3 +120,11 @@ def test_show_quiz_keeps_the_order_and_forgets_answers_between_runs(tmp_path, mo
     assert "id" not in questions[0] and questions[0]["question"] == "Which gate forgets?"
     assert kwargs == {"shuffle_answers": False, "preserve_responses": False, "max_width": 700}
     assert quiz._times_shown["01_x"] == 2
+
+
+def test_numeric_answers_need_feedback_and_a_default_may_be_marked_correct():
+    no_feedback = {"type": "value", "value": 4, "correct": True}
+    with pytest.raises(ValueError) as caught:
+        quiz.check_quiz([numeric([no_feedback, DEFAULT])])
+    assert str(caught.value) == f"quiz, question 1: numeric answer {no_feedback} needs feedback"
+    quiz.check_quiz([numeric([VALUE, DEFAULT | {"correct": True}])])  # only value/range answers are counted

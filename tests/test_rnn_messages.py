@@ -99,3 +99,14 @@ def test_the_norms_are_per_step_gradient_norms():
     weights = torch.tensor([1.0, 2.0, 3.0])
     norms = input_gradient_norms(lambda v: (v * weights[:, None, None]).sum(0), X)  # d/dx_t = weights[t]
     torch.testing.assert_close(norms, weights * (2 * 4) ** 0.5)
+
+
+def test_an_output_that_ignores_x_has_zero_gradient_at_every_step():
+    norms = input_gradient_norms(lambda v: torch.ones(2, 1, requires_grad=True) * 3, X)
+    assert torch.equal(norms, torch.zeros(3))
+
+
+def test_a_sequence_without_a_batch_axis_works_too():
+    x = torch.randn(4, 3)  # (seq_len, input_size)
+    norms = input_gradient_norms(lambda v: v[-1] * 2, x)
+    torch.testing.assert_close(norms, torch.tensor([0.0, 0.0, 0.0, 2 * 3**0.5]))
