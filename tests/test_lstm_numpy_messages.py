@@ -69,3 +69,9 @@ def test_the_hidden_size_is_an_int_in_the_messages():
 )
 def test_backward_messages(args, expected):
     assert message(lambda: lstm_cell_backward(*args, W_IH, W_HH)) == expected
+
+
+def test_float32_arrays_are_floats_too():
+    as32 = [a.astype(np.float32) for a in (X, S, S, W_IH, W_HH, BIAS, BIAS)]
+    h, c, _ = lstm_cell_forward(*as32)
+    np.testing.assert_allclose(h, STEP.h, rtol=1e-5, atol=1e-6)
