@@ -36,3 +36,10 @@ def _offline(tmp_path_factory, monkeypatch):
         return real_connect(self, address)
 
     monkeypatch.setattr(socket.socket, "connect", connect)
+
+
+def error_message(call, kinds=(TypeError, ValueError, OSError, AssertionError)) -> str:
+    """The message of the error ``call()`` must raise (the exact-message tests compare it whole)."""
+    with pytest.raises(kinds) as caught:
+        call()
+    return str(caught.value)

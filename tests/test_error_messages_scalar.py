@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from conftest import error_message
 
 from utils import scalar_lstm
 from utils.scalar_lstm import ScalarLSTMParams, from_torch_lstm_weights, gates, run
@@ -15,9 +16,7 @@ PARAMS = ScalarLSTMParams.random(np.random.default_rng(0))
 
 
 def message(call, kind=Exception) -> str:
-    with pytest.raises(kind) as caught:
-        call()
-    return str(caught.value)
+    return error_message(call, kind)
 
 
 def test_random_parameters_are_normal_with_the_given_scale():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import error_message
 
 from utils.embeddings import Glove
 
@@ -13,9 +14,7 @@ VECTORS = np.arange(6, dtype=np.float32).reshape(3, 2)
 
 
 def message(words, vectors) -> str:
-    with pytest.raises((TypeError, ValueError)) as caught:
-        Glove(words, vectors)
-    return str(caught.value)
+    return error_message(lambda: Glove(words, vectors))
 
 
 @pytest.mark.parametrize(

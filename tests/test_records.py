@@ -1,6 +1,7 @@
 """utils.records reads the benchmark records the chapters quote."""
 
 import pytest
+from conftest import error_message
 
 from utils.records import RESULTS_DIR, recorded_result, recorded_source
 
@@ -37,16 +38,11 @@ def test_missing_and_malformed_records_get_errors_that_name_the_fix(tmp_path):
 # --- found by mutation testing: the exact messages, and which item is blamed ------------------
 
 
-def _message(call) -> str:
-    with pytest.raises((TypeError, ValueError, FileNotFoundError)) as caught:
-        call()
-    return str(caught.value)
-
 
 def test_the_arguments_are_a_file_name_and_a_folder(tmp_path):
-    assert _message(lambda: recorded_result(5, tmp_path)) == (
+    assert error_message(lambda: recorded_result(5, tmp_path)) == (
         f"expected a record's file name (str) and a folder, got 5 and {tmp_path!r:.40}")
-    assert _message(lambda: recorded_result("r.txt", 5)) == (
+    assert error_message(lambda: recorded_result("r.txt", 5)) == (
         "expected a record's file name (str) and a folder, got 'r.txt' and 5")
 
 
@@ -54,10 +50,10 @@ def test_a_missing_record_lists_the_records_that_are_there(tmp_path):
     (tmp_path / "b.txt").write_text("# x\nRESULT a=1\n")
     (tmp_path / "a.txt").write_text("# x\nRESULT a=1\n")
     (tmp_path / "notes.md").write_text("not a record")
-    assert _message(lambda: recorded_result("c.txt", tmp_path)) == (
+    assert error_message(lambda: recorded_result("c.txt", tmp_path)) == (
         f"no benchmark record 'c.txt' in {tmp_path}: run the notebooks from a clone of the course (the "
         "records are not part of the installed package); records here: ['a.txt', 'b.txt']")
-    assert _message(lambda: recorded_result("c.txt", tmp_path / "none")).endswith("records here: []")
+    assert error_message(lambda: recorded_result("c.txt", tmp_path / "none")).endswith("records here: []")
 
 
 def test_records_are_read_as_utf8_whatever_the_machine_s_default(tmp_path, monkeypatch):
@@ -67,7 +63,7 @@ def test_records_are_read_as_utf8_whatever_the_machine_s_default(tmp_path, monke
     monkeypatch.setattr(io, "text_encoding", lambda encoding, stacklevel=2: encoding or "latin-1")
     assert recorded_source("r.txt", tmp_path) == "run on a café's laptop"
     (tmp_path / "l.txt").write_bytes("# caf\xe9\nRESULT a=1\n".encode("latin-1"))
-    assert _message(lambda: recorded_result("l.txt", tmp_path)) == (
+    assert error_message(lambda: recorded_result("l.txt", tmp_path)) == (
         f"the benchmark record {tmp_path / 'l.txt'} is not UTF-8 text: run its benchmark again")
 
 
@@ -79,7 +75,7 @@ def test_records_are_read_as_utf8_whatever_the_machine_s_default(tmp_path, monke
 )
 def test_the_blamed_item_and_its_problem(tmp_path, line, item, problem):
     (tmp_path / "r.txt").write_text(f"# x\nRESULT {line}\n")
-    assert _message(lambda: recorded_result("r.txt", tmp_path)) == (
+    assert error_message(lambda: recorded_result("r.txt", tmp_path)) == (
         f"r.txt: the RESULT item {item!r} {problem}; run the benchmark again to rewrite it")
 
 
@@ -87,16 +83,16 @@ def test_values_may_hold_an_equals_sign_only_after_the_key(tmp_path):
     (tmp_path / "r.txt").write_text("# x\nRESULT a=1e3 b=-2.5\n")
     assert recorded_result("r.txt", tmp_path) == {"a": 1000.0, "b": -2.5}
     (tmp_path / "s.txt").write_text("# x\nRESULT a=b=1\n")  # rpartition would read key 'a=b'
-    assert _message(lambda: recorded_result("s.txt", tmp_path)) == (
+    assert error_message(lambda: recorded_result("s.txt", tmp_path)) == (
         "s.txt: the RESULT item 'a=b=1' is not key=number; run the benchmark again to rewrite it")
 
 
 def test_empty_records_and_result_lines(tmp_path):
     (tmp_path / "e.txt").write_text("")
-    assert _message(lambda: recorded_source("e.txt", tmp_path)) == (
+    assert error_message(lambda: recorded_source("e.txt", tmp_path)) == (
         f"the benchmark record {tmp_path / 'e.txt'} is empty: run its benchmark again (see its module's docstring)")
     (tmp_path / "n.txt").write_text("# x\nRESULT \n")
-    assert _message(lambda: recorded_result("n.txt", tmp_path)) == (
+    assert error_message(lambda: recorded_result("n.txt", tmp_path)) == (
         "n.txt: its RESULT line holds no figures; run the benchmark again to rewrite it")
 
 

@@ -6,17 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from conftest import error_message
 from torch import nn
 
 from utils.rnn import input_gradient_norms, simple_rnn
 
 X, W_HH, W_XH = torch.randn(3, 2, 4), torch.eye(5) * 0.5, torch.randn(5, 4)
 
-
-def message(call) -> str:
-    with pytest.raises((TypeError, ValueError)) as caught:
-        call()
-    return str(caught.value)
 
 
 @pytest.mark.parametrize(
@@ -56,7 +52,7 @@ def message(call) -> str:
 )
 def test_simple_rnn_messages(args, expected):
     keywords = dict(zip(("activation", "h0"), args[3:], strict=False))
-    assert message(lambda: simple_rnn(*args[:3], **keywords)) == expected
+    assert error_message(lambda: simple_rnn(*args[:3], **keywords)) == expected
 
 
 def test_the_initial_state_is_zero_or_the_one_given():
@@ -84,7 +80,7 @@ def test_the_initial_state_is_zero_or_the_one_given():
     ],
 )
 def test_input_gradient_norms_messages(forward, x, expected):
-    assert message(lambda: input_gradient_norms(forward, x)) == expected
+    assert error_message(lambda: input_gradient_norms(forward, x)) == expected
 
 
 def test_other_runtime_errors_of_forward_are_not_disguised():

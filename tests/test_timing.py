@@ -7,6 +7,7 @@ import itertools
 
 import pytest
 import torch
+from conftest import error_message
 from torch import nn
 
 from utils import timing
@@ -49,16 +50,11 @@ def test_no_timed_round_or_a_negative_warm_up_is_refused(repeats, warmup):
         timing.median_times({"a": nn.Identity()}, torch.zeros(1), repeats=repeats, warmup=warmup)
 
 
-def _message(call) -> str:
-    with pytest.raises((TypeError, ValueError)) as caught:
-        call()
-    return str(caught.value)
-
 
 @pytest.mark.parametrize("model", [nn.GRU(1, 1), nn.Linear(1, 1)])
 def test_a_model_that_is_not_lstm_like_is_named(model):
     x = torch.zeros(2, 1, 1)
-    assert _message(lambda: timing.forward_backward_seconds(model, x)) == (
+    assert error_message(lambda: timing.forward_backward_seconds(model, x)) == (
         f"expected an LSTM-like model returning output, (h_n, c_n), got {type(model).__name__}")
 
 
@@ -76,15 +72,15 @@ class _Pair(nn.Module):
 
 @pytest.mark.parametrize("shape", ["three_states", "three_outputs"])
 def test_outputs_of_the_wrong_arity_are_named(shape):
-    assert _message(lambda: timing.forward_backward_seconds(_Pair(shape), torch.zeros(2, 1, 1))) == (
+    assert error_message(lambda: timing.forward_backward_seconds(_Pair(shape), torch.zeros(2, 1, 1))) == (
         "expected an LSTM-like model returning output, (h_n, c_n), got _Pair")
 
 
 def test_median_times_names_its_arguments():
     x = torch.zeros(1)
-    assert _message(lambda: timing.median_times([nn.Identity()], x, repeats=1, warmup=0)) == (
+    assert error_message(lambda: timing.median_times([nn.Identity()], x, repeats=1, warmup=0)) == (
         "expected models as a dict {name: model}, got list")
-    assert _message(lambda: timing.median_times({}, x, repeats=1.5, warmup=0)) == (
+    assert error_message(lambda: timing.median_times({}, x, repeats=1.5, warmup=0)) == (
         "expected repeats to be an int, got float: 1.5")
-    assert _message(lambda: timing.median_times({}, x, repeats=1, warmup="0")) == (
+    assert error_message(lambda: timing.median_times({}, x, repeats=1, warmup="0")) == (
         "expected warmup to be an int, got str: '0'")
