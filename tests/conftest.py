@@ -6,8 +6,11 @@ since CI machines are slower. To search new examples, run them with
 `HYPOTHESIS_PROFILE=explore .venv/bin/pytest tests/test_text_properties.py` (random, more examples).
 """
 
+import linecache
 import os
 import socket
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
@@ -43,3 +46,32 @@ def error_message(call, kinds=(TypeError, ValueError, OSError, AssertionError)) 
     with pytest.raises(kinds) as caught:
         call()
     return str(caught.value)
+
+
+UTILS = Path(__file__).resolve().parents[1] / "utils"
+# mutmut runs the tests from a "mutants" copy and calls every function through a trampoline, so
+# a warning's stacklevel points into the trampoline there: tests of stacklevel check it only outside
+UNDER_MUTMUT = "mutants" in Path(__file__).resolve().parts
+
+
+def raised_on_purpose(call: Callable[[], object], *words: str,
+                      kinds: tuple[type[BaseException], ...] = (TypeError, ValueError, OSError)) -> BaseException:
+    """Run ``call``; it must raise one of ``kinds`` from a ``raise`` statement in ``utils/``, with
+    every word in its message (so removing the check that raises it fails the test)."""
+    with pytest.raises(Exception) as caught:  # noqa: PT011 - the type is checked below, with the origin
+        call()
+    error = caught.value
+    traceback = error.__traceback__
+    while traceback is not None and traceback.tb_next is not None:
+        traceback = traceback.tb_next
+    assert traceback is not None
+    filename = traceback.tb_frame.f_code.co_filename
+    line = linecache.getline(filename, traceback.tb_lineno).strip()
+    assert Path(filename).resolve().parent == UTILS and line.startswith("raise"), (
+        f"{type(error).__name__}: {error} came from {filename}:{traceback.tb_lineno} ({line!r}), "
+        "not from a check in utils/"
+    )
+    assert isinstance(error, kinds), type(error)
+    for word in words:
+        assert word in str(error), (word, str(error))
+    return error

@@ -11,15 +11,14 @@ somewhere inside, fails the test.
 
 from __future__ import annotations
 
-import linecache
 import math
 import os
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from conftest import raised_on_purpose
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -41,30 +40,6 @@ from utils import (
 from utils import text as text_utils
 from utils.checks import check_has_values, check_int, check_path, check_text
 from utils.models import ClassifierConfig, LSTMClassifier, check_tokens
-
-UTILS = Path(__file__).resolve().parents[1] / "utils"
-
-
-def raised_on_purpose(call: Callable[[], object], *words: str) -> BaseException:
-    """Run ``call``; it must raise from a ``raise`` statement in ``utils/`` with every word in its message."""
-    with pytest.raises(Exception) as caught:  # noqa: PT011 - the type is checked below, with the origin
-        call()
-    error = caught.value
-    traceback = error.__traceback__
-    while traceback is not None and traceback.tb_next is not None:
-        traceback = traceback.tb_next
-    assert traceback is not None
-    filename = traceback.tb_frame.f_code.co_filename
-    line = linecache.getline(filename, traceback.tb_lineno).strip()
-    assert Path(filename).resolve().parent == UTILS and line.startswith("raise"), (
-        f"{type(error).__name__}: {error} came from {filename}:{traceback.tb_lineno} ({line!r}), "
-        "not from a check in utils/"
-    )
-    assert isinstance(error, TypeError | ValueError | OSError), type(error)
-    for word in words:
-        assert word in str(error), (word, str(error))
-    return error
-
 
 NOT_INTS = st.one_of(
     st.floats(allow_nan=True), st.text(max_size=3), st.booleans(), st.none(),

@@ -112,9 +112,12 @@ def test_max_size_must_not_be_negative_and_repr_shows_the_first_tokens():
     assert "a" in vocab and "z" not in vocab
 
 
-def test_unk_rate_of_no_tokens_is_zero():
+def test_unk_rate_of_no_tokens_is_undefined_not_zero():
     vocab = Vocab.build([["a"]])
-    assert vocab.unk_rate([]) == 0.0 and vocab.unk_rate([[]]) == 0.0
+    for no_tokens in ([], [[]], [[], []]):
+        with pytest.raises(ValueError, match="no tokens"):
+            vocab.unk_rate(no_tokens)
+    assert vocab.unk_rate([[], ["a", "z"]]) == 0.5
 
 
 def test_saved_vocabulary_is_readable_utf8_json(tmp_path):

@@ -38,9 +38,22 @@ def test_repair_knows_the_corpus_s_real_damage():
     assert repair_mojibake("so \xe4\xf3\xbb good").text == "so \u2019 good"  # two rounds
     assert repair_mojibake("crying \xf4\xd6\x89 now").text == "crying \U0001f602 now"  # emoji, F0 lost
     assert repair_mojibake("the end\xe4\xf3_").text == "the end\u2026"  # ellipsis, last byte lost
-    unrecoverable = repair_mojibake("ok \xed done")
+    unrecoverable = repair_mojibake("ok \x8a done")
     assert unrecoverable.removed == 1 and unrecoverable.text == "ok done"
+    assert repair_mojibake("Uber_\xd1\xe9s").text == "Uber s"  # letters next to a lost byte: damage
     assert repair_mojibake("plain ascii").text == "plain ascii"
+
+
+@pytest.mark.parametrize("text", ["I love the café à Paris", "¿Qué tal? señor", "naïve café", "Ça va, «oui»",
+                                  "ok \xed done", "straße, Ærø"])
+def test_text_decoded_already_keeps_its_accents(text):
+    assert repair_mojibake(text) == (text, 0, 0)
+    assert clean_tweet(text) == text
+
+
+def test_accented_letters_beside_repaired_damage_are_still_removed():
+    # one run came back as a character, so the text is the corpus's kind: the lone é is damage too
+    assert repair_mojibake("caf\xe9 \xe4\xf3\xbb ok") == ("caf \u2019 ok", 1, 1)
 
 
 def test_placeholders_and_clean_tweet():
@@ -93,5 +106,5 @@ def test_the_real_corpus_is_clean_and_its_topics_differ():
 
 
 def test_repair_refuses_text_that_is_decoded_already():
-    with pytest.raises(ValueError, match="clean=False"):
+    with pytest.raises(ValueError, match=r"placeholders\(text\)"):
         repair_mojibake("already \u2026 decoded")

@@ -9,9 +9,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
-from collections.abc import Callable, Mapping, Sequence
+import numbers
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -50,7 +52,7 @@ def _check_features(features: Any) -> None:
 
 
 def _check_C(C: object) -> None:
-    if isinstance(C, bool) or not isinstance(C, int | float) or not 0 < C < math.inf:
+    if isinstance(C, bool) or not isinstance(C, numbers.Real) or not 0 < float(C) < math.inf:
         raise ValueError(f"expected C to be a finite number > 0 (inverse regularisation), got {C!r}")
 
 
@@ -79,22 +81,30 @@ def tfidf_baseline(
     if analyzer not in ("word", "char", "char_wb"):
         raise ValueError(f"expected analyzer 'word', 'char' or 'char_wb', got {analyzer!r}")
     if (not isinstance(ngram_range, tuple) or len(ngram_range) != 2
-            or not all(isinstance(n, int) and not isinstance(n, bool) for n in ngram_range)
+            or not all(isinstance(n, numbers.Integral) and not isinstance(n, bool) for n in ngram_range)
             or not 1 <= ngram_range[0] <= ngram_range[1]):
         raise ValueError("expected ngram_range as a tuple (low, high) of ints, 1 <= low <= high, "
                          f"got {ngram_range!r}")
     pipeline = make_pipeline(
-        TfidfVectorizer(analyzer=analyzer, ngram_range=ngram_range, min_df=2, sublinear_tf=True),
-        LogisticRegression(C=C, max_iter=2000),
+        TfidfVectorizer(analyzer=analyzer, ngram_range=(int(ngram_range[0]), int(ngram_range[1])), min_df=2,
+                        sublinear_tf=True),
+        LogisticRegression(C=float(C), max_iter=2000),
     )
-    try:
+    with _features_found(len(train)):
         pipeline.fit(train.texts, train.labels)
+    return pipeline, float(pipeline.score(test.texts, test.labels))
+
+
+@contextlib.contextmanager
+def _features_found(texts: int) -> Iterator[None]:
+    """scikit-learn's errors for a vectorizer that kept no n-gram, in the course's words."""
+    try:
+        yield
     except ValueError as error:
-        if "empty vocabulary" not in str(error):
+        if "empty vocabulary" not in str(error) and "no terms remain" not in str(error):
             raise
         raise ValueError(f"no n-gram occurs in two training texts (min_df=2), so there are no features: "
-                         f"train on more texts ({len(train)} given)") from None
-    return pipeline, float(pipeline.score(test.texts, test.labels))
+                         f"train on more texts ({texts} given)") from None
 
 
 def log_count_ratio(features: Any, labels: Sequence[int], *, alpha: float = 1.0) -> np.ndarray:
@@ -180,6 +190,9 @@ def tune_baseline(
         raise TypeError(f"expected features as a dict {{name: factory of a feature pipeline}}, got "
                         f"{type(features).__name__}: e.g. "
                         f"{{'word': functools.partial(tfidf_features, 'word')}}")
+    if any(isinstance(make, type) for make in features.values()):
+        raise TypeError("expected each feature set as a factory that builds a new pipeline, got a class: "
+                        "pass a function, e.g. functools.partial(tfidf_features, 'word')")
     if not all(callable(make) and not hasattr(make, "fit") for make in features.values()):
         raise TypeError("expected each feature set as a factory that builds a new pipeline (a function, or "
                         "functools.partial(tfidf_features, 'word')), not a pipeline itself")
@@ -196,7 +209,11 @@ def tune_baseline(
     best: tuple[dict[str, Any], float, Pipeline] | None = None
     for key, make_features in features.items():
         extractor = make_features()
-        x_train = extractor.fit_transform(train.texts, train.labels)  # fitted on train only
+        if not hasattr(extractor, "fit_transform"):
+            raise TypeError(f"the factory of {key!r} returned {type(extractor).__name__}, not a feature "
+                            "pipeline: it must return the pipeline (e.g. return tfidf_features('word'))")
+        with _features_found(len(train)):
+            x_train = extractor.fit_transform(train.texts, train.labels)  # fitted on train only
         x_valid = extractor.transform(valid.texts)
         for C in Cs:
             classifier = LogisticRegression(C=C, max_iter=2000, solver="liblinear").fit(x_train, train.labels)
@@ -274,6 +291,10 @@ def per_topic(split: Split, predictions: Mapping[str, Sequence[int]]) -> list[To
     if not isinstance(predictions, Mapping):
         raise TypeError(f"expected predictions as a dict {{model name: 0/1 predictions}}, got "
                         f"{type(predictions).__name__}: e.g. {{'BiLSTM': predictions}}")
+    odd = [name for name in predictions if not isinstance(name, str)]
+    if odd:
+        raise TypeError(f"expected model names (str) as the keys of predictions, got {odd[0]!r}: e.g. "
+                        "{'BiLSTM seed 1': predictions}")
     checked = {name: zero_one(values, f"{name}'s predictions") for name, values in predictions.items()}
     for name, predicted in checked.items():
         if len(predicted) != len(labels):

@@ -28,7 +28,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor, nn
 
-from utils.checks import check_int
+from utils.checks import check_int, check_seed
 from utils.models import ClassifierConfig, LSTMClassifier
 from utils.sequences import BucketBatchSampler, pad_batch
 
@@ -91,8 +91,9 @@ class Timing:
 
 def synthetic_data(sequences: int, *, max_len: int = MAX_LEN, seed: int = 0) -> tuple[list[Tensor], Tensor]:
     """Random token ids with IMDB-like lengths truncated to ``max_len``, and random 0/1 labels."""
+    check_int(sequences, "sequences", minimum=1)
     check_int(max_len, "max_len", minimum=1)
-    generator = torch.Generator().manual_seed(seed)
+    generator = torch.Generator().manual_seed(check_seed(seed))
     lengths = imdb_like_lengths(sequences, generator).clamp(max=max_len)
     data = [torch.randint(2, VOCAB, (int(n),), generator=generator) for n in lengths]
     return data, torch.randint(0, 2, (sequences,), generator=generator).float()
@@ -106,10 +107,15 @@ def make_batches(
     batch padded to ``max_len``, which must be at least the longest sequence)."""
     if batching not in BATCHINGS:
         raise ValueError(f"expected batching to be one of {BATCHINGS}, got {batching!r}")
-    check_int(batch_size, "batch_size", minimum=1)
+    batch_size, seed = check_int(batch_size, "batch_size", minimum=1), check_seed(seed)
+    max_len = check_int(max_len, "max_len", minimum=1)
+    if not data:
+        raise ValueError("make_batches needs at least one sequence (synthetic_data(n) with n >= 1)")
     if not isinstance(labels, Tensor) or labels.shape != (len(data),):
         raise TypeError(f"expected labels as a tensor of shape ({len(data)},), as synthetic_data "
                         "returns them")
+    if not labels.is_floating_point():
+        raise TypeError(f"expected float labels 0.0/1.0 for the loss, got {labels.dtype}: labels.float()")
     if batching == "fixed" and max(len(d) for d in data) > max_len:
         raise ValueError(f"the longest sequence ({max(len(d) for d in data)}) exceeds max_len ({max_len}): "
                          "fixed batches would crop it while its length says otherwise; raise max_len")
@@ -131,7 +137,7 @@ def classifier(size: ModelSize, strategy: str, *, seed: int = 0) -> LSTMClassifi
     """The benchmark's BiLSTM classifier, the same initial weights for every strategy."""
     if not isinstance(size, ModelSize):
         raise TypeError(f"expected a ModelSize (SMALL or CHAPTER_12), got {type(size).__name__}")
-    torch.manual_seed(seed)
+    torch.manual_seed(check_seed(seed))
     config = ClassifierConfig(vocab_size=VOCAB, embed_dim=size.embed_dim, hidden_size=size.hidden_size,
                               num_layers=size.num_layers, dropout=0.0, strategy=strategy)
     return LSTMClassifier(config)
@@ -159,8 +165,15 @@ def time_strategies(
 ) -> list[Timing]:
     """Train one model per strategy on the same ``batches``; the strategies take turns, epoch by
     epoch (in a rotated order), after one warm-up batch each. Returns one Timing per strategy."""
-    if check_int(epochs, "epochs") < 1 or not batches:
-        raise ValueError(f"expected epochs >= 1 and at least one batch, got {epochs} and {len(batches)}")
+    if isinstance(strategies, str) or not all(isinstance(v, Sequence) for v in (batches, strategies)):
+        raise TypeError("expected the batches and the strategies as lists (make_batches returns one; "
+                        "strategies such as ['exact', 'packed'])")
+    if len(set(strategies)) != len(strategies):
+        raise ValueError(f"expected each strategy once, got {list(strategies)}: one model is trained per "
+                         "strategy")
+    if check_int(epochs, "epochs") < 1 or not batches or not strategies:
+        raise ValueError(f"expected epochs >= 1, at least one batch and one strategy, got {epochs}, "
+                         f"{len(batches)} and {len(strategies)}")
     if device not in ("cpu", "cuda"):
         raise ValueError(f"expected device 'cpu' or 'cuda', got {device!r}")
     device_ = torch.device(device)
@@ -206,8 +219,10 @@ def top_operations(step: Callable[[], object], n: int = 5) -> tuple[float, list[
 
     Returns the total own CPU time in seconds and the ``n`` operators with the largest share of it.
     """
-    if not callable(step):
-        raise TypeError(f"expected step to be a function of no arguments, got {type(step).__name__}")
+    if not callable(step) or isinstance(step, nn.Module):
+        raise TypeError(f"expected step to be a function of no arguments, got {type(step).__name__}: e.g. "
+                        "lambda: model(tokens, lengths)")
+    n = check_int(n, "n", minimum=1)
     step()
     with _quiet_stderr(), torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as profile:
         step()

@@ -15,6 +15,7 @@ loads with a warning that it cannot be checked; saving it again adds the digest.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -186,8 +187,11 @@ def _check_same_vocab(path: Path, saved: Vocab, yours: Vocab) -> None:
 
 
 def _check_same_config(path: Path, saved: ClassifierConfig, yours: ClassifierConfig) -> None:
+    """Refuse another configuration, except the strategy: how the LSTM reads padding changes no
+    weight, so one state_dict loads into any strategy (the model is built with yours)."""
     mine, theirs = yours.as_dict(), saved.as_dict()
-    changed = {key: (value, theirs[key]) for key, value in mine.items() if theirs[key] != value}
+    changed = {key: (value, theirs[key]) for key, value in mine.items()
+               if theirs[key] != value and key != "strategy"}
     if changed:
         raise CheckpointError(f"{path} was trained with another configuration (yours, saved): {changed}")
 
@@ -198,7 +202,8 @@ def load_checkpoint(
     """Load with ``weights_only=True`` (no code runs from the file) and rebuild the model.
 
     If ``vocab`` or ``config`` is given, refuse a checkpoint that was trained with another one:
-    token ids would silently mean different words. Returns ``(model, vocab)``.
+    token ids would silently mean different words. A ``config`` that differs only in ``strategy``
+    is taken, and the model reads padding its way. Returns ``(model, vocab)``.
     """
     if vocab is not None and not isinstance(vocab, Vocab):
         raise TypeError(f"expected vocab to be a Vocab or None, got {type(vocab).__name__}: use Vocab(...)")
@@ -218,6 +223,7 @@ def load_checkpoint(
         _check_same_vocab(path, saved_vocab, vocab)
     if config is not None:
         _check_same_config(path, saved_config, config)
+        saved_config = dataclasses.replace(saved_config, strategy=config.strategy)
     model = LSTMClassifier(saved_config)
     try:
         model.load_state_dict(saved["state_dict"])

@@ -62,8 +62,9 @@ def check_real_array(value: object, name: str = "x") -> np.ndarray | float:
     return array
 
 
-def check_int(value: object, name: str, *, minimum: int | None = None) -> int:
-    """Return ``value`` as an int, or raise naming the argument (a float, a string, a bool...).
+def check_int(value: object, name: str, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """Return ``value`` as a plain int (NumPy ints too), or raise naming the argument (a float, a
+    string, a bool...). Pass the returned value on, not the argument: PyTorch refuses NumPy ints.
 
     >>> check_int(3, "batch_size", minimum=1)
     3
@@ -74,7 +75,30 @@ def check_int(value: object, name: str, *, minimum: int | None = None) -> int:
     value = int(value)
     if minimum is not None and value < minimum:
         raise ValueError(f"expected {name} to be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ValueError(f"expected {name} to be at most {maximum:,}, got {value:,}")
     return value
+
+
+def check_seed(value: object, name: str = "seed") -> int:
+    """A seed as a plain int in [0, 2**32), the range NumPy, PyTorch and scikit-learn all take.
+
+    >>> check_seed(42)
+    42
+    """
+    return check_int(value, name, minimum=0, maximum=2**32 - 1)
+
+
+def check_bool(value: object, name: str) -> bool:
+    """A flag as ``True`` or ``False``; a string such as ``"False"`` or ``"no"`` is refused, since
+    any non-empty string would count as true.
+
+    >>> check_bool(np.bool_(True), "feedback")
+    True
+    """
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"expected {name} to be True or False, got {type(value).__name__}: {value!r:.40}")
+    return bool(value)
 
 
 def check_text(value: object, name: str = "text") -> str:

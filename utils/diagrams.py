@@ -12,6 +12,7 @@ y from 0 to the height, so shapes keep their proportions at any size.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
@@ -21,6 +22,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch, Rectangle
 from matplotlib.path import Path
 
+from utils.checks import check_int
 from utils.plots import COLORS
 
 TEXT = "#222222"
@@ -347,7 +349,8 @@ _TORCH_ORDER = (("input", "i", "input gate"), ("forget", "f", "forget gate"),
 def draw_fused_weights(input_size: int = 3, hidden_size: int = 2) -> Figure:
     """Chapter 5: ``weight_ih_l0`` $(4H, I)$, ``weight_hh_l0`` $(4H, H)$ and the two biases $(4H,)$
     as four stacked blocks in PyTorch's order i, f, g, o (rows ``k*H`` to ``(k+1)*H`` are gate k)."""
-    sizes_are_ints = all(isinstance(n, int) and not isinstance(n, bool) for n in (input_size, hidden_size))
+    sizes_are_ints = all(isinstance(n, numbers.Integral) and not isinstance(n, bool)
+                         for n in (input_size, hidden_size))
     if not sizes_are_ints or not (1 <= input_size <= 6 and 1 <= hidden_size <= 4):
         raise ValueError(
             f"expected ints 1 <= input_size <= 6 and 1 <= hidden_size <= 4 for a readable picture, got "
@@ -744,7 +747,11 @@ def draw_classifier(*, vocab_size: int = 10_002, embed_dim: int = 100, hidden_si
     ``strategy`` is the model's way of reading padded batches (``utils.models.STRATEGIES``); the
     diagram names the one the chapter uses.
     """
-    if strategy not in STRATEGY_LABELS:
+    if hasattr(vocab_size, "__len__"):
+        raise TypeError(f"expected vocab_size to be a number, got a {type(vocab_size).__name__}: len(vocab)")
+    sizes = {"vocab_size": vocab_size, "embed_dim": embed_dim, "hidden_size": hidden_size}
+    vocab_size, embed_dim, hidden_size = (check_int(value, name, minimum=1) for name, value in sizes.items())
+    if not isinstance(strategy, str) or strategy not in STRATEGY_LABELS:
         raise ValueError(f"expected strategy to be one of {', '.join(map(repr, STRATEGY_LABELS))}, "
                          f"got {strategy!r} (the same names as utils.models.STRATEGIES)")
     step, arrow = STRATEGY_LABELS[strategy]

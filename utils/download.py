@@ -83,8 +83,15 @@ def download(mirrors: Sequence[Mirror], fname: str, *, cache_dir: Path | None = 
     if (isinstance(mirrors, Mirror) or not isinstance(mirrors, list | tuple) or not mirrors
             or not all(isinstance(m, Mirror) for m in mirrors)):
         raise ValueError("download needs a non-empty list of Mirror(url, known_hash), e.g. [Mirror(...)]")
-    if not isinstance(fname, str) or fname in ("", ".", "..") or "/" in fname or "\\" in fname:
+    if (not isinstance(fname, str) or fname in ("", ".", "..") or "/" in fname or "\\" in fname
+            or "\0" in fname):
         raise ValueError(f"expected fname to be a plain file name such as 'data.tar.gz', got {fname!r}")
+    if cache_dir is not None and not isinstance(cache_dir, str | os.PathLike):
+        raise TypeError("expected cache_dir to be a folder (a str or Path) or None, got "
+                        f"{type(cache_dir).__name__}")
+    if cache_dir is not None and "\0" in str(cache_dir):
+        raise ValueError(f"cache_dir {str(cache_dir)!r:.60} contains a NUL character, which no folder "
+                         "name can hold")
     if cache_dir is not None and Path(cache_dir).exists() and not Path(cache_dir).is_dir():
         raise ValueError(f"cache_dir {cache_dir} is a file, not a folder: give a folder (it is "
                          "created if missing)")
@@ -97,8 +104,9 @@ def download(mirrors: Sequence[Mirror], fname: str, *, cache_dir: Path | None = 
     try:
         for mirror in mirrors:
             try:
-                path = pooch.retrieve(mirror.url, known_hash=mirror.known_hash, fname=fname,
-                                      path=cache_dir or data_dir(), downloader=_LocalOrHTTP())
+                folder = Path(cache_dir or data_dir()).expanduser()
+                path = pooch.retrieve(mirror.url, known_hash=mirror.known_hash, fname=fname, path=folder,
+                                      downloader=_LocalOrHTTP())
                 return Path(path)
             except requests.RequestException as error:  # no network, a dead mirror, an HTTP error
                 failures.append(f"{mirror.url} ({type(error).__name__}: {error})")
@@ -117,6 +125,9 @@ def safe_extract(archive: Path, destination: Path) -> None:
     """Extract a tar archive after checking every member; refuse absolute paths, ``..``, links and devices."""
     if not Path(archive).is_file():
         raise FileNotFoundError(f"no archive file at {archive}: download it first")
+    if Path(destination).exists() and not Path(destination).is_dir():
+        raise NotADirectoryError(f"the destination {destination} is a file, not a folder: extract into a "
+                                 "folder (it is created if missing); the archive is fine")
     try:
         tar_file = tarfile.open(archive)
     except (tarfile.TarError, EOFError, zlib.error) as error:
@@ -143,9 +154,17 @@ def safe_extract(archive: Path, destination: Path) -> None:
                 )
         try:
             tar.extractall(destination, members=members, filter="data")
-        except (EOFError, tarfile.TarError, zlib.error, OSError) as error:
-            raise ValueError(f"{archive} could not be extracted ({type(error).__name__}: {error}): "
-                             "the download "
-                             "is incomplete or damaged; delete the archive and the half-extracted "
-                             "folder, then "
-                             "download again") from None
+        except OSError as error:
+            if error.errno is None:  # gzip's BadGzipFile: the archive itself
+                raise _damaged(archive, error) from None
+            raise OSError(error.errno, f"could not write into {destination} ({error.strerror}): check its "
+                          "free space and permissions, then extract again; the archive is fine",
+                          error.filename) from None
+        except (EOFError, tarfile.TarError, zlib.error) as error:
+            raise _damaged(archive, error) from None
+
+
+def _damaged(archive: Path, error: Exception) -> ValueError:
+    return ValueError(f"{archive} could not be extracted ({type(error).__name__}: {error}): the download "
+                      "is incomplete or damaged; delete the archive and the half-extracted folder, then "
+                      "download again")

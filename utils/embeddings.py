@@ -122,7 +122,7 @@ def _read_cache(npy: Path, word_file: Path, dim: int) -> Glove:
 
 
 def _load_downloaded(dim: int, cache_dir: Path | None) -> Glove:
-    cache = Path(cache_dir or data_dir())
+    cache = Path(cache_dir or data_dir()).expanduser()  # "~/data", as pooch reads it too
     npy, word_file = cache / f"glove.6B.{dim}d.npy", cache / f"glove.6B.{dim}d.words.txt"
     if npy.exists() and word_file.exists():
         return _read_cache(npy, word_file, dim)

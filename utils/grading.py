@@ -22,6 +22,7 @@ Demo cells in the student notebooks run only once the functions they call are wr
 from __future__ import annotations
 
 import dis
+import functools
 import importlib
 import importlib.metadata as metadata
 import os
@@ -53,6 +54,8 @@ def master_path(name: str, root: Path = COURSE_ROOT) -> Path:
     """The master notebook (solutions and all tests) of an assignment."""
     if name not in ASSIGNMENTS:
         raise ValueError(f"unknown assignment {name!r}; the assignments are {', '.join(ASSIGNMENTS)}")
+    if not isinstance(root, str | os.PathLike):
+        raise TypeError(f"expected root to be the course folder (a str or Path), got {type(root).__name__}")
     return Path(root) / "assignments" / name / f"{name}.ipynb"
 
 
@@ -149,6 +152,11 @@ def _check_names(names: object, what: str) -> None:
     if isinstance(names, str | bytes):
         raise TypeError(f"expected {what} as a list of package names, got one string {names!r:.40}: "
                         f"write [{names!r:.40}]")
+    items = names if isinstance(names, list | tuple) else []
+    for odd in items:
+        if not isinstance(odd, str):
+            raise TypeError(f"expected every item of {what} to be a package name (a str), got "
+                            f"{type(odd).__name__} {odd!r:.40}")
 
 
 def otter_install_command(
@@ -162,6 +170,10 @@ def otter_install_command(
     ``--no-deps``: pip must not upgrade or downgrade a package that is already there.
     """
     _check_names(requirements, "requirements")
+    if not callable(installed) or not isinstance(python, str):
+        raise TypeError("expected installed to be a function of a package name and python the path of a "
+                        f"Python interpreter (sys.executable), got {type(installed).__name__} and "
+                        f"{type(python).__name__}")
     missing = [r for r in requirements if not installed(_requirement_name(r))]
     if not missing:
         return []
@@ -209,14 +221,21 @@ _EMPTY_BODY = {"RESUME", "NOP", "LOAD_CONST", "RETURN_CONST", "RETURN_VALUE", "C
 
 def _is_stub(function: Any) -> bool:
     """True for a function (or a class's ``forward``) whose body is only ``...`` or a docstring."""
+    while isinstance(function, functools.partial):  # the function inside
+        function = function.func
     if isinstance(function, type):  # a class: its forward (an nn.Module) or its own __init__
         function = getattr(function, "forward", None) or vars(function).get("__init__")
     code = getattr(function, "__code__", None)
     if code is None:
         return False
+    instructions = list(dis.get_instructions(code))
+    if not any(op.opname.startswith("RETURN") for op in instructions) and any(
+        op.argval == "NotImplementedError" for op in instructions
+    ):  # it can only raise NotImplementedError (nn.Module's forward when none is written, too)
+        return True
     return all(  # nothing but "return None" (a constant other than None is an answer)
         op.opname in _EMPTY_BODY and (op.opname not in ("LOAD_CONST", "RETURN_CONST") or op.argval is None)
-        for op in dis.get_instructions(code)
+        for op in instructions
     )
 
 
@@ -229,7 +248,7 @@ def ready(*functions: Any) -> bool:
     if not functions or not all(callable(f) for f in functions):
         raise TypeError("ready() needs the functions the demo uses, e.g. ready(run) (the functions, "
                         "not their results)")
-    stubs = [getattr(f, "__name__", repr(f)) for f in functions if _is_stub(f)]
+    stubs = [getattr(getattr(f, "func", f), "__name__", repr(f)) for f in functions if _is_stub(f)]
     if stubs:
         names = ", ".join(f"`{name}`" for name in stubs)
         print(f"Skipped: write {names} above first, run that cell, then run this one again.")

@@ -23,7 +23,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
-from utils.checks import check_int
+from utils.checks import check_bool, check_int
 from utils.models import check_dropout
 from utils.sequences import check_lengths, padding_mask, reverse_padded
 
@@ -198,9 +198,7 @@ class ScratchLSTM(nn.Module):
                 raise ValueError(f"expected {name} to be a positive int, got {value!r}")
         dropout = check_dropout(dropout)
         flags = {"bias": bias, "batch_first": batch_first, "bidirectional": bidirectional}
-        for name, flag in flags.items():
-            if not isinstance(flag, bool):
-                raise TypeError(f"expected {name} to be True or False, got {flag!r}")
+        bias, batch_first, bidirectional = (check_bool(flag, name) for name, flag in flags.items())
         if dropout > 0 and num_layers == 1:
             warnings.warn(  # the same advice nn.LSTM gives
                 f"dropout={dropout} has no effect with num_layers=1: ScratchLSTM applies dropout between "
@@ -405,9 +403,7 @@ def parameter_count(
     for name, value in sizes.items():
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ValueError(f"expected {name} to be a positive int, got {value!r}")
-    for name, flag in (("bias", bias), ("bidirectional", bidirectional)):
-        if not isinstance(flag, bool):
-            raise TypeError(f"expected {name} to be True or False, got {flag!r}")
+    bias, bidirectional = check_bool(bias, "bias"), check_bool(bidirectional, "bidirectional")
     directions = 2 if bidirectional else 1
     total = 0
     for layer in range(num_layers):

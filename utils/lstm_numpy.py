@@ -135,6 +135,11 @@ def lstm_cell_backward(
     k = cache
     _check_shapes(k.x, k.h_prev, k.c_prev, w_ih, w_hh)
     for name, value in (("dh", dh), ("dc", dc)):
+        if isinstance(value, np.ndarray) and type(value) is not np.ndarray:  # np.matrix: * is matmul
+            raise TypeError(f"{name} must be a plain NumPy array, got {type(value).__name__}: "
+                            "convert it with np.asarray(...)")
+        if isinstance(value, np.ndarray) and not np.issubdtype(value.dtype, np.floating):
+            raise TypeError(f"{name} must hold real floats, got dtype {value.dtype}: .astype(np.float64)")
         if not isinstance(value, np.ndarray) or value.shape != k.c.shape:
             got = value.shape if isinstance(value, np.ndarray) else type(value).__name__
             raise ValueError(f"expected {name} as an array of the state's shape {k.c.shape} (batch, H), "

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from utils.checks import check_int, check_real
+from utils.checks import check_bool, check_has_values, check_int, check_real, check_seed
 from utils.threads import threads_for_model
 
 BASELINE_MSE = 1.0 / 3.0  # variance of U(-1, 1): the error of always predicting 0
@@ -45,7 +45,7 @@ def _check_training_args(
 ) -> None:
     if check_real(lr, "lr") <= 0:
         raise ValueError(f"expected a learning rate lr > 0, got {lr}")
-    check_int(seed, "seed", minimum=0)
+    check_seed(seed)
     check_int(steps, "steps", minimum=0)
     check_real(forget_bias, "forget_bias")
     if clip_norm is not None and check_real(clip_norm, "clip_norm") <= 0:
@@ -97,6 +97,7 @@ class MemoryModel(nn.Module):
             raise ValueError(f"expected kind 'lstm', 'rnn' or 'gru', got {kind!r}")
         hidden_size = check_int(hidden_size, "hidden_size", minimum=1)  # a plain int, as nn.LSTM wants
         forget_bias = check_real(forget_bias, "forget_bias")
+        feedback = check_bool(feedback, "feedback")
         if dtype not in (torch.float32, torch.float64):  # float16: Adam's eps underflows and the loss is NaN
             raise TypeError("expected dtype to be a floating torch dtype (torch.float64, "
                             f"torch.float32), got {dtype!r}")
@@ -115,6 +116,9 @@ class MemoryModel(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         """x: (seq_len, batch, 1) -> prediction at every step (seq_len, batch)."""
         if not isinstance(x, Tensor) or x.dim() != 3 or x.shape[-1] != 1:
+            if isinstance(x, tuple):
+                raise TypeError("expected x, got a tuple: first_input_batch returns (x, first); unpack it, "
+                                "x, first = first_input_batch(...), and pass x")
             got = tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__
             raise ValueError(f"expected x of shape (seq_len, batch, 1), got {got}: add the feature "
                              "axis with x[..., None]")
@@ -152,8 +156,7 @@ def train_memory_task(
     ``clip_norm`` clips the gradient norm before each update (``benchmarks/memory_models.py``).
     """
     _check_training_args(seed, steps, forget_bias, clip_norm, lr)
-    if not isinstance(every_step, bool):
-        raise TypeError(f"expected every_step=True or False, got {every_step!r}")
+    every_step = check_bool(every_step, "every_step")
     torch.manual_seed(seed)
     data = torch.Generator().manual_seed(10_000 + seed)
     model = MemoryModel(
@@ -190,7 +193,8 @@ def _train_memory_model(model: MemoryModel, *, seq_len: int, steps: int, seed: i
 @torch.no_grad()
 def mse_by_step(model: MemoryModel, *, seq_len: int, seed: int, batch_size: int = 2000) -> Tensor:
     """Test error of the prediction at every step, on fresh sequences: (seq_len,)."""
-    x, first = first_input_batch(batch_size, seq_len, generator=torch.Generator().manual_seed(seed))
+    generator = torch.Generator().manual_seed(check_seed(seed))
+    x, first = first_input_batch(batch_size, seq_len, generator=generator)
     return ((_check_model(model)(x).double() - first) ** 2).mean(dim=1)
 
 
@@ -212,6 +216,8 @@ def two_level_share(first: Tensor, predictions: Tensor) -> float:
     if not isinstance(first, Tensor) or not isinstance(predictions, Tensor):
         raise TypeError(f"expected two tensors, got {type(first).__name__} and {type(predictions).__name__}: "
                         "convert with torch.as_tensor(...)")
+    check_has_values(first, "first")
+    check_has_values(predictions, "predictions")
     if first.shape != predictions.shape or first.dim() != 1 or len(first) < 2:
         raise ValueError(
             f"expected two tensors of the same shape (batch,), batch >= 2, got "

@@ -15,6 +15,8 @@ All three use the same plain ``nn.LSTM``, so one ``state_dict`` loads into any o
 
 from __future__ import annotations
 
+import numbers
+from collections.abc import Sized
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -44,14 +46,17 @@ class ClassifierConfig:
     def __post_init__(self) -> None:
         for name in ("vocab_size", "embed_dim", "hidden_size", "num_layers"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
                 raise ValueError(f"expected {name} to be a positive int, got {value!r}")
+            object.__setattr__(self, name, int(value))  # plain ints: NumPy's would not save as JSON
         pad_id = self.pad_id
-        if isinstance(pad_id, bool) or not isinstance(pad_id, int) or not 0 <= pad_id < self.vocab_size:
+        if (isinstance(pad_id, bool) or not isinstance(pad_id, numbers.Integral)
+                or not 0 <= pad_id < self.vocab_size):
             raise ValueError(f"expected pad_id to be an int in [0, vocab_size), got {self.pad_id!r}")
+        object.__setattr__(self, "pad_id", int(pad_id))
         if not isinstance(self.bidirectional, bool):
             raise TypeError(f"expected bidirectional to be True or False, got {self.bidirectional!r}")
-        check_dropout(self.dropout, upper="1)")
+        object.__setattr__(self, "dropout", check_dropout(self.dropout, upper="1)"))
         if not isinstance(self.strategy, str) or self.strategy not in STRATEGIES:
             raise ValueError(
                 f"expected strategy to be one of {', '.join(map(repr, STRATEGIES))}, got {self.strategy!r}"
@@ -63,8 +68,9 @@ class ClassifierConfig:
 
 def check_dropout(dropout: object, *, upper: str = "1]") -> float:
     """``dropout`` as a float in [0, 1) (``upper="1)"``) or [0, 1]; a bool or NaN is refused."""
-    if isinstance(dropout, bool) or not isinstance(dropout, int | float):
+    if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real):
         raise TypeError(f"expected dropout to be a probability such as 0.5, got {dropout!r}")
+    dropout = float(dropout)
     if not (0.0 <= dropout < 1.0 or (upper == "1]" and dropout == 1.0)):
         raise ValueError(f"expected dropout in [0, {upper}, got {dropout}")
     return float(dropout)
@@ -132,6 +138,13 @@ class LSTMClassifier(nn.Module):
 
     def forward(self, tokens: Tensor, lengths: Tensor | None = None) -> Tensor:
         check_tokens(tokens, self.config.vocab_size)
+        count = -1
+        if isinstance(lengths, Tensor | Sized):
+            count = lengths.numel() if isinstance(lengths, Tensor) else len(lengths)
+        if tokens.dim() == 2 and count == tokens.shape[1] != tokens.shape[0]:
+            raise ValueError(f"got tokens of shape {tuple(tokens.shape)} and {count} lengths: the tokens "
+                             "look time-major (T, B); the model takes (B, T): pass tokens.T (or pad with "
+                             "batch_first=True)")
         embedded = self.embedding(tokens)  # (B, T, E)
         h_n = self.final_states(embedded, lengths)  # (num_layers * dirs, B, H)
         # the last layer's forward (h_n[-2]) and backward (h_n[-1]) summaries
@@ -151,8 +164,9 @@ class CharSeedModel(nn.Module):
     def __init__(self, vocab_size: int, *, embed_dim: int = 16, hidden_size: int = 1) -> None:
         sizes = {"vocab_size": vocab_size, "embed_dim": embed_dim, "hidden_size": hidden_size}
         for name, value in sizes.items():
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
                 raise ValueError(f"expected {name} to be a positive int, got {value!r}")
+        vocab_size, embed_dim, hidden_size = int(vocab_size), int(embed_dim), int(hidden_size)
         super().__init__()
         self.vocab_size = vocab_size
         self.embedding = nn.Embedding(vocab_size, embed_dim)  # no padding_idx, as in the source

@@ -13,8 +13,11 @@ it finishes, not what it computes (``tests/test_parallel.py`` checks it).
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import os
+import pickle
+import types
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
@@ -35,14 +38,62 @@ def _set_threads(threads: int) -> None:
     torch.set_num_threads(threads)
 
 
-def _check_picklable(function: Callable[..., Any]) -> None:
+def _check_picklable(function: Callable[..., Any], what: str = "Runs can only start functions") -> None:
     module = getattr(function, "__module__", None)
     if module in (None, "__main__") or "<locals>" in getattr(function, "__qualname__", "<locals>"):
         raise TypeError(
-            f"Runs can only start functions defined in a module (such as utils.sentiment), got "
+            f"{what} defined in a module (such as utils.sentiment), got "
             f"{getattr(function, '__qualname__', function)!r} from {module!r}: a function defined in a "
             "notebook cannot be sent to another process; move it into a .py file and import it"
         )
+
+
+class _NotebookObjectPickler(pickle.Pickler):
+    """A pickler that refuses what a worker process could not rebuild: a function or class defined
+    in the notebook (``__main__``), or anything made from one (a lambda in a DataLoader, a model
+    of a class defined in a cell). Pickling by reference works here; unpickling fails there."""
+
+    def reducer_override(self, obj: object) -> Any:  # NotImplemented: pickle it as usual
+        kind = obj if isinstance(obj, type | types.FunctionType) else type(obj)
+        qualname = getattr(kind, "__qualname__", "")
+        if getattr(kind, "__module__", None) == "__main__" or "<locals>" in qualname:
+            raise _FromNotebook(qualname or repr(kind))
+        return NotImplemented
+
+
+class _FromNotebook(Exception):
+    pass
+
+
+class _Discard(io.RawIOBase):
+    """A file that keeps nothing: the check pickles the arguments without holding a copy of them."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        return len(data)
+
+
+def _check_arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """The arguments travel to the worker too, pickled: check that they can, and that nothing in them
+    comes from the notebook (checked with one worker as well, so a notebook runs the same on a machine
+    with more cores). Costs one pickling of the arguments, written nowhere."""
+    named = [(f"argument {i + 1}", value) for i, value in enumerate(args)] + list(kwargs.items())
+    for name, value in named:
+        if isinstance(value, types.GeneratorType):
+            raise TypeError(f"{name} of the run is a generator, which cannot be sent to another process: "
+                            "pass list(...) of it")
+        try:
+            _NotebookObjectPickler(_Discard()).dump(value)
+        except _FromNotebook as error:
+            raise TypeError(
+                f"{name} of the run holds {error.args[0]!r}, defined in the notebook: a worker process "
+                "cannot rebuild it; move it into a .py file and import it (or use one of utils')"
+            ) from None
+        except (pickle.PicklingError, TypeError, AttributeError) as error:
+            raise TypeError(f"{name} of the run cannot be sent to another process ({error}): pass plain "
+                            "data, tensors, models and functions defined in a module") from None
 
 
 class Runs:
@@ -70,6 +121,7 @@ class Runs:
     def submit(self, function: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
         """Start ``function(*args, **kwargs)``; its ``Future`` gives the result (or raises its error)."""
         _check_picklable(function)
+        _check_arguments(args, kwargs)
         if self._pool is not None:
             return self._pool.submit(function, *args, **kwargs)
         future: Future[T] = Future()

@@ -11,6 +11,8 @@ from typing import Any
 import matplotlib.style
 from matplotlib.axes import Axes
 
+from utils.checks import check_bool
+
 COLORS: dict[str, str] = {
     "input": "#1b9e77",  # i
     "forget": "#d95f02",  # f
@@ -72,6 +74,6 @@ def label(ax: Axes, *, title: str, xlabel: str, ylabel: str, legend: bool = Fals
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    if legend:
+    if check_bool(legend, "legend"):
         ax.legend()
     return ax

@@ -55,7 +55,7 @@ def load_quiz(chapter: str, quiz_dir: Path = QUIZ_DIR) -> list[dict[str, Any]]:
     """The questions of ``chapter``'s quiz, checked (see :func:`check_quiz`)."""
     path = quiz_path(chapter, quiz_dir)
     try:
-        questions = json.loads(path.read_text(encoding="utf-8"))
+        questions = json.loads(path.read_text(encoding="utf-8-sig"))  # an editor may add a BOM
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise ValueError(f"{path} is not valid UTF-8 JSON: {error}") from error
     check_quiz(questions, str(path))

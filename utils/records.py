@@ -26,7 +26,7 @@ def _read(name: str, results_dir: Path | str) -> list[str]:
             f"(the records are not part of the installed package); records here: {known}"
         )
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
     except UnicodeDecodeError:
         raise ValueError(f"the benchmark record {path} is not UTF-8 text: run its benchmark again") from None
     if not lines:

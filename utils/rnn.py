@@ -88,6 +88,9 @@ def input_gradient_norms(forward: Callable[[Tensor], Tensor], x: Tensor) -> Tens
         got = f"{x.dtype} {tuple(x.shape)}" if isinstance(x, Tensor) else type(x).__name__
         raise TypeError(f"expected x as a floating tensor (seq_len, batch, input_size), got {got}: "
                         "convert it with torch.as_tensor(..., dtype=torch.float32)")
+    if torch.is_inference_mode_enabled():
+        raise RuntimeError("gradients cannot be computed inside torch.inference_mode(): call "
+                           "input_gradient_norms outside that block (torch.no_grad() is fine)")
     x = x.detach().clone().requires_grad_(True)
     with torch.enable_grad():  # also inside a caller's torch.no_grad()
         try:

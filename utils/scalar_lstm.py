@@ -151,9 +151,10 @@ def run(
 
     An empty sequence gives empty histories.
     """
-    if isinstance(xs, str | bytes) or not isinstance(xs, Iterable):
+    if isinstance(xs, str | bytes) or not isinstance(xs, Iterable) or getattr(xs, "ndim", 1) == 0:
         got = "a string" if isinstance(xs, str | bytes) else type(xs).__name__
-        raise TypeError(f"expected xs to be a sequence of numbers, got {got}")
+        hint = ": a single number has no steps, write [x]" if getattr(xs, "ndim", 1) == 0 else ""
+        raise TypeError(f"expected xs to be a sequence of numbers, got {got}{hint}")
     c, h, p = _real(c0, "c0"), _real(h0, "h0"), _check_params(p)
     long, short = [], []
     for t, x in enumerate(xs):

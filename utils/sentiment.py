@@ -6,6 +6,7 @@ mean and standard deviation over seeds)."""
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
@@ -15,13 +16,13 @@ from scipy.stats import binom  # type: ignore[import-untyped]
 from torch import nn
 from torch.utils.data import DataLoader
 
-from utils.checks import check_int
+from utils.checks import check_bool, check_has_values, check_int, check_seed
 from utils.data import Corpus, Split, zero_one
 from utils.embeddings import Glove, embedding_matrix
 from utils.models import CharSeedModel, ClassifierConfig, LSTMClassifier
 from utils.sequences import BucketBatchSampler, collate_padded
-from utils.text import TextDataset, Vocab, char_tokenize, word_tokenize
-from utils.training import TrainingHistory, evaluate, fit, model_device
+from utils.text import TextDataset, Vocab, char_tokenize, tokenizer_mismatch, word_tokenize
+from utils.training import TrainingHistory, _check_logits, evaluate, fit, model_device, predicted_labels
 
 FIXED_CHARS = 200  # the source pads or truncates every tweet to 200 characters
 MAX_WORDS = 500  # chapter 12 keeps a text's first 500 tokens
@@ -79,6 +80,9 @@ class Interval(NamedTuple):
     level: float
 
 
+BOOTSTRAP_WORK = 5 * 10**8  # resamples x examples: 20,000 resamples of IMDB's 25,000 test reviews
+
+
 def paired_bootstrap(
     pred_a: Sequence[int],
     pred_b: Sequence[int],
@@ -98,6 +102,10 @@ def paired_bootstrap(
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"expected seed to be an int >= 0, got {seed!r}")
     right_a, right_b = _paired_correct(pred_a, pred_b, labels)
+    if samples * len(right_a) > BOOTSTRAP_WORK:  # the cost is samples x examples
+        raise ValueError(f"{samples:,} resamples of {len(right_a):,} examples would take minutes: use at "
+                         f"most samples={max(100, BOOTSTRAP_WORK // len(right_a)):,} (10,000 is plenty for "
+                         "a 95% interval)")
     # d_i = 1{A right on i} - 1{B right on i};  difference = mean(d)
     d = right_a.astype(np.float64) - right_b.astype(np.float64)  # (n,)
     rng = np.random.default_rng(seed)
@@ -124,12 +132,15 @@ def mean_sd(values: Sequence[float]) -> MeanSD:
     """values: (n,) accuracies of n seeds -> mean and sample standard deviation (0 for n = 1)."""
     if isinstance(values, str | bytes | set | frozenset | dict) or not hasattr(values, "__len__"):
         raise TypeError(f"expected a list of accuracies, got {type(values).__name__} (list(...) it first)")
+    check_has_values(values, "values")
     if hasattr(values, "detach"):  # a tensor, possibly with gradients or in bfloat16
         values = values.detach().cpu().double().numpy()
     if getattr(values, "ndim", 1) != 1:
         raise ValueError(f"expected a flat list of numbers (n,), got shape {np.shape(values)}")
     if any(isinstance(v, str | bytes) for v in values):
         raise TypeError("expected numbers, got text: float(...) each value first")
+    if any(isinstance(v, bool | np.bool_) for v in values):
+        raise TypeError("expected accuracies, got True or False among them (a comparison's result?)")
     try:
         array = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError) as error:  # a ragged list, complex numbers
@@ -138,7 +149,12 @@ def mean_sd(values: Sequence[float]) -> MeanSD:
         raise ValueError(f"expected a non-empty list of numbers, got shape {array.shape}")
     if not np.isfinite(array).all():
         raise ValueError(f"expected finite numbers, got {array.tolist()}: a run that failed gives NaN")
-    return MeanSD(float(array.mean()), float(array.std(ddof=1)) if len(array) > 1 else 0.0, len(array))
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean, sd = float(array.mean()), float(array.std(ddof=1)) if len(array) > 1 else 0.0
+    if not (math.isfinite(mean) and math.isfinite(sd)):
+        raise ValueError(f"the values are too large for a mean and a standard deviation in float64 "
+                         f"(about 1e308 at most), got {array.tolist()[:4]}")
+    return MeanSD(mean, sd, len(array))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -171,6 +187,9 @@ class Loaders(NamedTuple):
     test: DataLoader
 
 
+UNK_SAMPLE = 200  # training texts read to check that the vocabulary and the tokenizer match
+
+
 def make_loaders(
     corpus: Corpus,
     vocab: Vocab,
@@ -190,9 +209,15 @@ def make_loaders(
     """
     _check_corpus(corpus), _check_vocab(vocab)
     limit = _check_limit(limit)
-    check_int(batch_size, "batch_size", minimum=1)
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
-        raise ValueError(f"expected seed to be an int in [0, 2**32), got {seed!r}")
+    batch_size, seed = check_int(batch_size, "batch_size", minimum=1), check_seed(seed)
+    if check_bool(fixed_length, "fixed_length") and max_len is None:
+        raise ValueError("fixed_length=True pads every text to max_len, so it needs max_len (an int), "
+                         "not None")
+    if not callable(tokenize):
+        raise TypeError(f"expected tokenize to be a function such as word_tokenize, got {tokenize!r}")
+    mismatch = tokenizer_mismatch(vocab, tokenize, corpus.train.texts[:UNK_SAMPLE])
+    if mismatch:
+        raise ValueError(mismatch)
     collate = functools.partial(
         collate_padded, pad_value=vocab.pad_id, pad_to=max_len if fixed_length else None
     )
@@ -223,15 +248,22 @@ def predictions_in_order(model: nn.Module, loader: DataLoader) -> np.ndarray:
     # One pass over the sampler, each batch collated from the indices it gives: the predictions
     # land on the right examples even if the sampler shuffles (it would give another order on a
     # second pass).
-    for indices in loader.batch_sampler:
-        batch = loader.collate_fn([loader.dataset[i] for i in indices])
-        if not isinstance(batch, tuple | list) or len(batch) != 3:
-            raise TypeError("expected a loader that collates with collate_padded (utils.sequences), as "
-                            "make_loaders builds: its batches must be (tokens, lengths, labels)")
-        tokens, lengths, _ = batch
-        logits = model(tokens.to(device), lengths)  # (B,)
-        predictions[list(indices)] = (logits > 0).long().cpu().numpy()
-    model.train(was_training)
+    # A bucketing sampler moves to its next epoch when iterated: put its epoch back afterwards, so
+    # that a look at the training split does not change the next epoch's batches.
+    epoch = getattr(loader.batch_sampler, "epoch", None)
+    try:
+        for indices in loader.batch_sampler:
+            batch = loader.collate_fn([loader.dataset[i] for i in indices])
+            if not isinstance(batch, tuple | list) or len(batch) != 3:
+                raise TypeError("expected a loader that collates with collate_padded (utils.sequences), as "
+                                "make_loaders builds: its batches must be (tokens, lengths, labels)")
+            tokens, lengths, labels = batch
+            logits = _check_logits(model(tokens.to(device), lengths), labels)  # (B,)
+            predictions[list(indices)] = predicted_labels(logits).long().cpu().numpy()
+    finally:
+        model.train(was_training)
+        if epoch is not None:
+            setattr(loader.batch_sampler, "epoch", epoch)  # noqa: B010 - the attribute exists on this sampler
     if (predictions < 0).any():
         raise ValueError("the loader did not visit every example: use a loader over the whole split")
     return predictions
@@ -265,7 +297,7 @@ def train_and_test(
     the kept weights. A chapter reads the test fields only for the models it has chosen."""
     if not isinstance(loaders, Loaders):
         raise TypeError(f"expected the Loaders that make_loaders returns, got {type(loaders).__name__}")
-    torch.manual_seed(seed)
+    torch.manual_seed(check_seed(seed))
     history = fit(
         model, loaders.train, loaders.valid, epochs=epochs, lr=lr, patience=patience, progress=progress
     )
@@ -343,7 +375,7 @@ def char_experiment(
         char_tokenize,
         max_len=FIXED_CHARS,
         batch_size=32,
-        fixed_length=not bucketed,
+        fixed_length=not check_bool(bucketed, "bucketed"),
         limit=limit,
         seed=seed,
     )

@@ -5,15 +5,17 @@
 from __future__ import annotations
 
 import functools
+import math
 import numbers
 from collections.abc import Iterator, Sequence
 
+import numpy as np
 import torch
 from torch import Tensor
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence
 from torch.utils.data import Sampler
 
-from utils.checks import check_has_values, check_int
+from utils.checks import check_bool, check_has_values, check_int
 
 
 def _as_int_lengths(lengths: Tensor | Sequence[int]) -> Tensor:
@@ -83,7 +85,7 @@ def check_lengths(
             f"a length ({lengths.max().item()}) exceeds the padded size ({max_len}); "
             "pad to the longest sequence or truncate the lengths too"
         )
-    if enforce_sorted and torch.any(lengths[1:] > lengths[:-1]):
+    if check_bool(enforce_sorted, "enforce_sorted") and torch.any(lengths[1:] > lengths[:-1]):
         raise ValueError(
             "lengths must be sorted in decreasing order when enforce_sorted=True; "
             "sort the batch by length or pass enforce_sorted=False"
@@ -113,14 +115,29 @@ def padding_mask(lengths: Tensor | Sequence[int], max_len: int | None = None) ->
     return torch.arange(max_len, device=lengths.device)[None, :] < lengths[:, None]
 
 
+def _check_layout(x: Tensor, lengths: object, *, batch_first: bool, fix: str) -> None:
+    """Name the layout when the lengths count x's other axis: (B, T) given where (T, B) belongs."""
+    one_axis = isinstance(lengths, Sequence | Tensor) and getattr(lengths, "ndim", 1) == 1
+    count = len(lengths) if one_axis else -1  # type: ignore[arg-type]
+    batch_axis, time_axis = (0, 1) if batch_first else (1, 0)
+    if count == x.shape[time_axis] != x.shape[batch_axis]:
+        wanted = "(B, T, ...)" if batch_first else "(T, B, ...)"
+        raise ValueError(f"x has shape {tuple(x.shape)} and there are {count} lengths, so x looks "
+                         f"{'time-major' if batch_first else 'batch-first'}; this call reads it as {wanted}: "
+                         f"{fix}")
+
+
 def pack(
     x: Tensor, lengths: Tensor | Sequence[int], *, batch_first: bool = False, enforce_sorted: bool = False
 ) -> PackedSequence:
     """``pack_padded_sequence`` with the checks of :func:`check_lengths` first."""
     _check_tensor(x, "x", "(T, B, ...) or, with batch_first=True, (B, T, ...)")
+    batch_first = check_bool(batch_first, "batch_first")
     batch, max_len = (x.shape[0], x.shape[1]) if batch_first else (x.shape[1], x.shape[0])
     if batch == 0:
         raise ValueError("cannot pack a batch of zero sequences: skip empty batches before the model")
+    _check_layout(x, lengths, batch_first=batch_first, fix="pass batch_first=True" if not batch_first
+                  else "pass batch_first=False (the default)")
     lengths = check_lengths(lengths, batch=batch, max_len=max_len, enforce_sorted=enforce_sorted)
     return pack_padded_sequence(x, lengths, batch_first=batch_first, enforce_sorted=enforce_sorted)
 
@@ -136,6 +153,7 @@ def reverse_padded(x: Tensor, lengths: Tensor) -> Tensor:
     if not isinstance(lengths, Tensor):
         lengths = _as_int_lengths(lengths)
     if lengths.device.type == "cpu":
+        _check_layout(x, lengths, batch_first=False, fix="pass x time-major, x.transpose(0, 1)")
         check_lengths(lengths, batch=x.shape[1], max_len=x.shape[0])
     steps = torch.arange(x.shape[0], device=x.device)[:, None]  # (T, 1)
     lengths = lengths.to(x.device)[None, :]  # (1, B)
@@ -158,8 +176,10 @@ def pad_batch(
         raise ValueError("expected a non-empty list of sequences to pad, e.g. [tensor([5, 6]), tensor([7])]")
     if isinstance(pad_value, bool) or not isinstance(pad_value, int | float):
         raise TypeError(f"expected pad_value to be a number (0 for token ids), got {pad_value!r}")
-    if not isinstance(batch_first, bool):
-        raise TypeError(f"expected batch_first to be True or False, got {batch_first!r}")
+    batch_first = check_bool(batch_first, "batch_first")
+    if any(isinstance(s, tuple | list) and len(s) == 2 and isinstance(s[0], Tensor) for s in sequences):
+        raise TypeError("pad_batch takes the sequences alone, got (token_ids, label) pairs (dataset items): "
+                        "collate_padded takes the pairs, or pad [ids for ids, _ in items]")
     tensors = [_as_sequence_tensor(s) for s in sequences]
     if any(t.dim() == 0 for t in tensors) or len({t.shape[1:] for t in tensors}) > 1:
         shapes = sorted({tuple(t.shape) for t in tensors})[:3]
@@ -177,7 +197,7 @@ def pad_batch(
                          f"({sorted({str(t.dtype) for t in tensors})}): a common type would round large ids; "
                          "pad ids and features separately")
     dtype = functools.reduce(torch.promote_types, (t.dtype for t in tensors))
-    if dtype.is_floating_point and not abs(pad_value) <= torch.finfo(dtype).max:
+    if dtype.is_floating_point and not (abs(pad_value) <= torch.finfo(dtype).max or math.isinf(pad_value)):
         raise ValueError(f"pad_value {pad_value} does not fit in {dtype} (|x| <= "
                          f"{torch.finfo(dtype).max:.4g}): "
                          "choose a smaller pad_value")
@@ -193,6 +213,9 @@ def pad_batch(
     for row, tensor in enumerate(tensors):
         padded[row, : len(tensor)] = tensor
     return (padded if batch_first else padded.transpose(0, 1)), lengths
+
+
+MAX_PAD_TO = 10**7  # tokens per padded text
 
 
 def collate_padded(
@@ -213,11 +236,13 @@ def collate_padded(
         )
     if any(not isinstance(item, tuple | list) or len(item) != 2 for item in batch):
         raise ValueError(f"expected (token_ids, label) pairs, got {type(batch[0]).__name__} items")
-    if pad_to is not None and (isinstance(pad_to, bool) or not isinstance(pad_to, int) or pad_to < 0):
-        raise ValueError(f"expected pad_to to be an int >= 0 or None, got {pad_to!r}")
+    if pad_to is not None and (isinstance(pad_to, bool) or not isinstance(pad_to, numbers.Integral)
+                               or not 0 <= pad_to <= MAX_PAD_TO):
+        raise ValueError(f"expected pad_to to be an int from 0 to {MAX_PAD_TO:,} or None, got {pad_to!r}")
     tokens, labels = zip(*batch, strict=True)
     def one_number(y: object) -> bool:
         if isinstance(y, Tensor):
+            check_has_values(y, "a label")
             return y.numel() == 1
         return isinstance(y, numbers.Real) and not isinstance(y, str | bytes)
 
@@ -256,19 +281,24 @@ class BucketBatchSampler(Sampler[list[int]]):
         shuffle: bool = True,
     ) -> None:
         sizes = (batch_size, pool_batches)
-        if any(isinstance(n, bool) or not isinstance(n, int) or n < 1 for n in sizes):
+        if any(isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1 for n in sizes):
             raise ValueError(
                 f"expected batch_size >= 1 and pool_batches >= 1 (ints), got {batch_size}, {pool_batches}"
             )
-        if not isinstance(shuffle, bool) or isinstance(seed, bool) or not isinstance(seed, int):
+        if (not isinstance(shuffle, bool | np.bool_) or isinstance(seed, bool)
+                or not isinstance(seed, numbers.Integral)):
             raise TypeError(f"expected shuffle True/False and an int seed, got {shuffle!r} and {seed!r}")
         if not 0 <= seed < 2**32:
             raise ValueError(f"expected seed in [0, 2**32), got {seed}")
-        self.lengths = _as_int_lengths(lengths).long()
+        self.lengths: Tensor = _as_int_lengths(lengths).long()
         if self.lengths.numel() and int(self.lengths.min()) < 0:
             raise ValueError(f"lengths cannot be negative, got {int(self.lengths.min())}")
-        self.batch_size, self.pool_batches, self.seed, self.shuffle = batch_size, pool_batches, seed, shuffle
-        self.epoch = 0
+        # plain ints (a NumPy int would reach PyTorch, which refuses it)
+        self.batch_size: int = int(batch_size)
+        self.pool_batches: int = int(pool_batches)
+        self.seed: int = int(seed)
+        self.shuffle: bool = bool(shuffle)
+        self.epoch: int = 0
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = _check_epoch(epoch)

@@ -7,6 +7,8 @@ classic IMDB tutorial relies on; the appendix on legacy torchtext maps one to th
 from __future__ import annotations
 
 import json
+import math
+import numbers
 import os
 import re
 import tempfile
@@ -19,8 +21,9 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from utils.checks import check_has_values, check_path, new_file_mode
+from utils.checks import check_bool, check_has_values, check_path, new_file_mode
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 PAD, UNK = "<pad>", "<unk>"
 # a word (Unicode letters/digits, with an optional contraction like n't or 's), or one other
 # non-space character (punctuation, a symbol, an emoji)
@@ -109,8 +112,7 @@ def word_tokenize(text: str, *, split_clitics: bool = True) -> list[str]:
     ``"I didn't like it!!"`` -> ``["i", "did", "n't", "like", "it", "!", "!"]``; with
     ``split_clitics=False``, ``["i", "didn't", "like", "it", "!", "!"]``.
     """
-    if not isinstance(split_clitics, bool):
-        raise TypeError(f"expected split_clitics=True or False, got {split_clitics!r}")
+    split_clitics = check_bool(split_clitics, "split_clitics")
     text = _HTML_BREAK.sub(" ", _check_text(text)).lower().replace("\u2019", "'")
     tokens: list[str] = []
     for token in _WORD.findall(unicodedata.normalize("NFC", text)):
@@ -137,6 +139,11 @@ class Vocab:
             raise ValueError(f"a Vocab must start with {PAD!r} and {UNK!r}, got {tokens[:2]}")
         if len(set(tokens)) != len(tokens):
             raise ValueError("a Vocab's tokens must be unique")
+        odd = _LONE_SURROGATE.search("".join(tokens))
+        if odd:
+            raise ValueError(f"a token holds the lone surrogate {odd.group()!r}, which no UTF-8 file can "
+                             "store: its text was decoded with errors='surrogateescape'; read the file "
+                             "with encoding='utf-8', errors='replace'")
         self.itos = tokens
         self.stoi = {token: index for index, token in enumerate(tokens)}
 
@@ -151,12 +158,17 @@ class Vocab:
         if not _is_int(min_freq) or min_freq < 1:
             raise ValueError(f"expected min_freq >= 1 (an int), got {min_freq!r}")
         counts: Counter[str] = Counter()
-        for tokens in _token_lists(token_lists, "Vocab.build"):
+        lists = 0
+        for lists, tokens in enumerate(_token_lists(token_lists, "Vocab.build"), start=1):  # noqa: B007
             try:
                 counts.update(tokens)
             except TypeError:  # an unhashable token: a list nested one level too deep
                 _check_tokens(tokens, "Vocab.build")
         _check_tokens(counts.keys(), "Vocab.build")  # each distinct token once: cheap even for IMDB
+        if not lists and isinstance(token_lists, Iterator):
+            raise ValueError("Vocab.build got an iterator that gave no token lists: a generator is used up "
+                             "after one pass (an earlier run of this cell?); build from a list, or create "
+                             "the generator again in the same cell")
         counts.pop(PAD, None)
         counts.pop(UNK, None)
         kept = sorted((t for t, n in counts.items() if n >= min_freq), key=lambda t: (-counts[t], t))
@@ -170,6 +182,10 @@ class Vocab:
             raise TypeError(f"a Vocab holds str tokens; ask about one token ('good' in vocab), got "
                             f"{type(token).__name__} {token!r:.40}")
         return token in self.stoi
+
+    def __getitem__(self, token: object) -> int:
+        raise TypeError("a Vocab is not indexed: vocab.encode([token])[0] gives a token's id (<unk>'s for an "
+                        "unknown token), vocab.itos[i] the token of id i")
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Vocab) and self.itos == other.itos
@@ -203,7 +219,10 @@ class Vocab:
             tokens = _check_tokens(tokens, "Vocab.unk_rate")
             total += len(tokens)
             unknown += sum(token not in self.stoi for token in tokens)
-        return unknown / total if total else 0.0
+        if not total:
+            raise ValueError("Vocab.unk_rate got no tokens, so the share of unknown ones is undefined: "
+                             "pass token lists such as [word_tokenize(text) for text in texts]")
+        return unknown / total
 
     def save(self, path: str | Path) -> None:
         """Write the tokens as JSON, atomically: a failed save leaves an existing file as it was."""
@@ -236,10 +255,13 @@ class Vocab:
         return cls(tokens)
 
 
+MAX_PADDED_LENGTH = 10**7  # tokens in one padded text: a list of 80 MB
+
+
 def pad_truncate(ids: Sequence[int], length: int, *, pad_id: int = 0) -> list[int]:
     """Keep the first ``length`` ids, or right-pad with ``pad_id`` up to ``length``."""
-    if isinstance(length, bool) or not isinstance(length, int) or length < 1:
-        raise ValueError(f"expected length to be an int >= 1, got {length!r}")
+    if isinstance(length, bool) or not isinstance(length, int) or not 1 <= length <= MAX_PADDED_LENGTH:
+        raise ValueError(f"expected length to be an int from 1 to {MAX_PADDED_LENGTH:,}, got {length!r}")
     if not _is_int(pad_id):
         raise TypeError(f"expected pad_id to be an int, got {type(pad_id).__name__}: {pad_id!r}")
     if isinstance(ids, bytes | bytearray):
@@ -250,6 +272,30 @@ def pad_truncate(ids: Sequence[int], length: int, *, pad_id: int = 0) -> list[in
                         "of tensors with utils.sequences.pad_batch")
     ids = _check_ids(ids, "pad_truncate")[:length]
     return ids + [pad_id] * (length - len(ids))
+
+
+def tokenizer_mismatch(
+    vocab: Vocab, tokenize: Callable[[str], list[str]], texts: Iterable[str], *, min_tokens: int = 1
+) -> str | None:
+    """Why ``vocab`` and ``tokenize`` do not belong together (a character vocabulary with
+    word_tokenize, or the reverse), or None: more than half of the tokens of ``texts`` would be
+    ``<unk>``, and a model would read nothing. Needs at least ``min_tokens`` tokens to judge."""
+    token_lists = [tokenize(text) for text in texts]
+    if sum(map(len, token_lists)) < max(min_tokens, 1):
+        return None  # too little to judge (TextDataset gives an empty text one <unk>)
+    share = vocab.unk_rate(token_lists)
+    if share <= 0.5:
+        return None
+    return (f"{share:.0%} of the tokens are <unk> with this vocabulary: it was built with another "
+            "tokenizer (use the tokenize function the vocabulary was built with, e.g. char_vocab with "
+            "char_tokenize)")
+
+
+def _missing(value: object) -> bool:
+    """pandas' NA or NaT, a float NaN or None: a missing value from a table."""
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):
+        return True
+    return isinstance(value, float) and math.isnan(value)
 
 
 class TextDataset(Dataset):
@@ -281,8 +327,19 @@ class TextDataset(Dataset):
                             "drop missing texts (NaN) or convert them with str()")
         if len(texts) != len(labels):
             raise ValueError(f"expected as many labels as texts, got {len(labels)} and {len(texts)}")
-        if max_len is not None and (isinstance(max_len, bool) or not isinstance(max_len, int) or max_len < 1):
+        if max_len is not None and (isinstance(max_len, bool) or not isinstance(max_len, numbers.Integral)
+                                    or max_len < 1):
             raise ValueError(f"expected max_len to be an int >= 1 or None, got {max_len!r}")
+        max_len = None if max_len is None else int(max_len)
+        shaped = next((y for y in labels if getattr(y, "ndim", 0) != 0), None)
+        if shaped is not None:
+            raise ValueError(f"expected one label (0 or 1) per text, got labels of shape "
+                             f"{tuple(getattr(shaped, 'shape', ()))} each: pass a column (df['label'], not "
+                             "df[['label']]) or labels.ravel()")
+        missing = [y for y in labels if _missing(y)]
+        if missing:
+            raise ValueError(f"a label is missing ({missing[0]!r}): drop the rows without a label "
+                             "(df.dropna()) before building the dataset")
         bad = [y for y in labels if isinstance(y, bool | complex | np.complexfloating) or y not in (0, 1)]
         if bad:
             raise ValueError(
@@ -299,6 +356,14 @@ class TextDataset(Dataset):
         return torch.tensor(ids, dtype=torch.long)
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
+        if isinstance(index, list | tuple | torch.Tensor | np.ndarray):
+            raise TypeError("a TextDataset gives one item per index, got a list of indices: a "
+                            "BucketBatchSampler yields whole batches, so pass it as DataLoader(..., "
+                            "batch_sampler=sampler), not sampler=")
+        if isinstance(index, slice):
+            raise TypeError("a TextDataset gives one item per index, not a slice: for a part, use "
+                            "torch.utils.data.Subset(dataset, range(a, b)) or build a TextDataset of "
+                            "texts[a:b]")
         return self.encode(self.texts[index]), int(self.labels[index])
 
     def lengths(self) -> list[int]:

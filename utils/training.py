@@ -10,9 +10,12 @@ Checkpoints live in :mod:`utils.checkpoint`.
 from __future__ import annotations
 
 import functools
+import inspect
 import itertools
 import math
+import numbers
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -21,10 +24,10 @@ import torch
 from torch import Tensor, nn
 from tqdm.auto import tqdm
 
-from utils.checks import check_int
+from utils.checks import check_bool, check_has_values, check_int
 from utils.config import device_choice
 from utils.sequences import BucketBatchSampler, collate_padded
-from utils.text import TextDataset, Vocab
+from utils.text import TextDataset, Vocab, tokenizer_mismatch
 from utils.threads import threads_for_model
 
 
@@ -46,6 +49,7 @@ def predicted_labels(logits: Tensor) -> Tensor:
     """logits (B,) -> labels (B,) of 0.0/1.0: the decision rule used everywhere."""
     if not isinstance(logits, Tensor):
         raise TypeError(f"expected logits as a tensor, got {type(logits).__name__} (torch.as_tensor(...))")
+    check_has_values(logits, "logits")
     if logits.is_complex() or logits.dtype == torch.bool:
         raise TypeError(f"expected real logits (one number per text), got {logits.dtype}")
     if logits.is_floating_point() and torch.isnan(logits).any():
@@ -63,6 +67,7 @@ def check_labels(labels: object, batch: int | None = None) -> Tensor:
     if not isinstance(labels, Tensor):
         kind = type(labels).__name__
         raise TypeError(f"expected labels as a tensor, got {kind} (torch.tensor(..., dtype=torch.float32))")
+    check_has_values(labels, "labels")
     if labels.dim() != 1 or (batch is not None and len(labels) != batch):
         wanted = f"({batch},), one per logit" if batch is not None else "(B,)"
         raise ValueError(f"expected labels of shape {wanted}, got {tuple(labels.shape)}")
@@ -130,8 +135,18 @@ class _Tally:
         return Evaluation(self.loss_sum / self.count, self.correct / self.count)
 
 
+def _check_loader(loader: object, name: str = "loader") -> None:
+    """A loader is something to iterate over: not the function that makes it, not None."""
+    if not isinstance(loader, Iterable):
+        hint = ": call it first (make_loaders(...) returns the loaders)" if callable(loader) else ""
+        raise TypeError(f"expected {name} to be a DataLoader (make_loaders builds them), got "
+                        f"{type(loader).__name__}{hint}")
+
+
 def _batches(loader: Iterable, device: torch.device, progress: bool, desc: str) -> Iterator:
     """Yield (tokens on device, lengths on the CPU, labels on device); lengths stay on the CPU for packing."""
+    _check_loader(loader)
+    progress = check_bool(progress, "progress")
     for batch in tqdm(loader, desc=desc, disable=not progress):
         if not isinstance(batch, tuple | list) or len(batch) != 3:
             raise ValueError(
@@ -158,10 +173,8 @@ def train_epoch(
 ) -> Evaluation:
     """One pass of gradient steps with ``BCEWithLogitsLoss``, the gradient norm clipped to
     ``clip_norm`` (chapter 6; ``None``: no clipping). Returns the training loss and accuracy."""
-    if clip_norm is not None and (isinstance(clip_norm, bool) or not isinstance(clip_norm, int | float)
-                                  or not 0 < clip_norm < math.inf):
-        raise ValueError(f"expected clip_norm > 0 (or None for no clipping), got {clip_norm!r}: a negative "
-                         "norm would turn the gradient around")
+    clip_norm = _checked_clip_norm(clip_norm)
+    device = _check_device(device) or model_device(model)
     if not isinstance(optimizer, torch.optim.Optimizer):
         raise TypeError(f"expected an optimizer such as torch.optim.Adam(model.parameters()), got "
                         f"{type(optimizer).__name__}")
@@ -170,10 +183,13 @@ def train_epoch(
         raise ValueError("the optimizer holds none of this model's parameters (it was made for "
                          "another model): "
                          "create it after the model, torch.optim.Adam(model.parameters())")
+    _check_trainable(model)
     model.train()
     loss_fn, tally = nn.BCEWithLogitsLoss(), _Tally()
     for tokens, lengths, labels in _batches(loader, device, progress, desc):
         logits = _check_logits(model(tokens, lengths), labels)  # (B,)
+        if tally.count == 0:
+            _check_not_probabilities(logits)
         loss = loss_fn(logits, labels)
         optimizer.zero_grad()
         loss.backward()
@@ -183,6 +199,36 @@ def train_epoch(
         optimizer.step()
         tally.add(loss, logits, labels)
     return tally.result(loader)
+
+
+def _check_not_probabilities(logits: Tensor) -> None:
+    """Refuse an output that comes from torch.sigmoid: the loss applies the sigmoid itself, so a
+    model that applies it too learns from squashed numbers and every output counts as positive."""
+    function, steps = logits.grad_fn, 0
+    while function is not None and steps < 4:  # through a squeeze, a view or a select
+        if type(function).__name__ == "SigmoidBackward0":
+            raise ValueError("the model's output comes from torch.sigmoid, but the training helpers expect "
+                             "logits: BCEWithLogitsLoss applies the sigmoid itself, and a logit > 0 means "
+                             "positive. Return the logit (drop the sigmoid from forward; predict gives "
+                             "probabilities)")
+        inputs = [f for f, _ in function.next_functions if f is not None]
+        function, steps = (inputs[0] if len(inputs) == 1 else None), steps + 1
+
+
+def _check_trainable(model: nn.Module) -> None:
+    """Refuse, before any step changes a weight, what would train nothing or destroy the weights."""
+    if torch.is_inference_mode_enabled():
+        raise RuntimeError("training inside torch.inference_mode() cannot compute gradients: "
+                           "train outside that block")
+    if not any(p.requires_grad for p in model.parameters()):
+        raise ValueError("every parameter of the model is frozen (requires_grad=False), so there is "
+                         "nothing to train: unfreeze what should learn, "
+                         "e.g. model.requires_grad_(True), then model.embedding.requires_grad_(False)")
+    half = sorted({str(p.dtype) for p in model.parameters() if p.dtype in (torch.float16, torch.bfloat16)})
+    if half:
+        raise TypeError(f"the model's parameters are {', '.join(half)}: Adam's small constants vanish "
+                        "in half precision and the first step turns weights into NaN; train in float32 "
+                        "(model.float()), with torch.autocast for mixed precision")
 
 
 @torch.no_grad()
@@ -210,6 +256,12 @@ class TrainingHistory:
     stopped_early: bool = False
 
     def column(self, name: str) -> list[float]:
+        """One metric per epoch: ``train_loss``, ``train_acc``, ``valid_loss``, ``valid_acc``,
+        ``seconds`` or ``epoch``."""
+        known = list(self.rows[0]) if self.rows else ["epoch", "train_loss", "train_acc", "valid_loss",
+                                                      "valid_acc", "seconds"]
+        if name not in known:
+            raise KeyError(f"no column {name!r} in the history; its columns are {', '.join(known)}")
         return [row[name] for row in self.rows]
 
 
@@ -217,14 +269,25 @@ def model_device(model: object) -> torch.device:
     """The device of ``model``'s parameters, or an error naming the fix (not a module, no parameters)."""
     if not isinstance(model, nn.Module):
         raise TypeError(f"expected a torch.nn.Module (the model), got {type(model).__name__}")
-    if isinstance(model, nn.RNNBase):
-        raise TypeError(f"a bare nn.{type(model).__name__} returns its states, not one logit per "
+    from utils.lstm import ScratchLSTM  # here: utils.lstm is heavier than this module needs
+
+    if isinstance(model, nn.RNNBase | ScratchLSTM):
+        kind = "" if isinstance(model, ScratchLSTM) else "nn."
+        raise TypeError(f"a bare {kind}{type(model).__name__} returns its states, not one logit per "
                         "text: train a "
                         "classifier around it (LSTMClassifier, or your own nn.Module ending in nn.Linear)")
     parameter = next(model.parameters(), None)
     if parameter is None:
         raise ValueError(f"{type(model).__name__} has no parameters to train or to find a device from: "
                          "check that its layers are attributes (self.lstm = ...) or in an nn.ModuleList")
+    try:
+        inspect.signature(model.forward).bind(None, None)
+    except TypeError:
+        raise TypeError(f"{type(model).__name__}.forward{inspect.signature(model.forward)} cannot take "
+                        "(tokens, lengths), which the training helpers pass: a text classifier's forward is "
+                        "forward(self, tokens, lengths=None)") from None
+    except ValueError:  # no signature to read (a C function): let the call say what it needs
+        pass
     return parameter.device
 
 
@@ -244,15 +307,24 @@ def _check_device(device: object) -> torch.device | None:
     return chosen
 
 
+def _checked_clip_norm(clip_norm: object) -> float | None:
+    """``clip_norm`` as a float > 0, or None (no clipping)."""
+    if clip_norm is None:
+        return None
+    if isinstance(clip_norm, bool) or not isinstance(clip_norm, numbers.Real):
+        raise TypeError(f"expected clip_norm to be a number such as 1.0, or None, got {clip_norm!r}")
+    if not 0 < float(clip_norm) < math.inf:
+        raise ValueError(f"expected clip_norm > 0 (or None for no clipping), got {clip_norm!r}: a negative "
+                         "norm would turn the gradient around")
+    return float(clip_norm)
+
+
 def _check_fit_settings(epochs: int, lr: float, clip_norm: float | None, patience: int | None) -> None:
     if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"expected epochs to be a positive int, got {epochs!r}")
-    if isinstance(lr, bool) or not isinstance(lr, int | float) or not 0 <= lr < math.inf:
+    if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not 0 <= float(lr) < math.inf:
         raise ValueError(f"expected a finite learning rate lr >= 0, got {lr!r}")
-    if clip_norm is not None and (isinstance(clip_norm, bool) or not isinstance(clip_norm, int | float)):
-        raise TypeError(f"expected clip_norm to be a number such as 1.0, or None, got {clip_norm!r}")
-    if clip_norm is not None and not clip_norm > 0:
-        raise ValueError(f"expected clip_norm > 0 (or None for no clipping), got {clip_norm!r}")
+    _checked_clip_norm(clip_norm)
     if patience is not None and (isinstance(patience, bool) or not isinstance(patience, int) or patience < 1):
         raise ValueError(f"expected patience to be a positive int or None, got {patience!r}")
 
@@ -277,10 +349,9 @@ def fit(
     trains on one CPU thread, and PyTorch's thread count is put back afterwards (:mod:`utils.threads`).
     """
     _check_fit_settings(epochs, lr, clip_norm, patience)
+    progress = check_bool(progress, "progress")
     for name, loader in (("train_loader", train_loader), ("valid_loader", valid_loader)):
-        if not isinstance(loader, Iterable):
-            raise TypeError(f"expected {name} to be a DataLoader (make_loaders builds them), got "
-                            f"{type(loader).__name__}")
+        _check_loader(loader, name)
     device = _check_device(device) or model_device(model)
     model.to(device)
     with threads_for_model(model):
@@ -325,7 +396,10 @@ def _check_vocab_fits(model: nn.Module, vocab: Vocab) -> None:
                         f"{type(vocab).__name__}: the order is "
                         "predict(model, texts, vocab, tokenize)")
     embedding = getattr(model, "embedding", None)
-    if isinstance(embedding, nn.Embedding) and len(vocab) > embedding.num_embeddings:
+    if not isinstance(embedding, nn.Embedding):  # a model of one's own may name it otherwise
+        embeddings = [module for module in model.modules() if isinstance(module, nn.Embedding)]
+        embedding = embeddings[0] if len(embeddings) == 1 else None
+    if embedding is not None and len(vocab) > embedding.num_embeddings:
         raise ValueError(
             f"the vocabulary has {len(vocab)} tokens but the model's embedding has "
             f"{embedding.num_embeddings} rows, so some token ids have no vector: use the vocabulary "
@@ -338,6 +412,9 @@ def _texts(texts: Iterable[str] | str) -> Iterator[str]:
         raise TypeError("expected the texts as a list of strings (or one string), got "
                         f"{type(texts).__name__}: "
                         "the order is predict(model, texts, vocab, tokenize)")
+    if hasattr(texts, "columns"):  # a DataFrame iterates over its column names
+        raise TypeError("expected the texts as a list of strings, got a DataFrame, whose items are its "
+                        "column names: pass the column of texts, df['text']")
     for text in [texts] if isinstance(texts, str) else texts:
         if not isinstance(text, str):
             raise TypeError(f"predict expects strings, got {type(text).__name__}: {text!r:.60}")
@@ -367,8 +444,16 @@ def _predict_chunk(
     for bucket in BucketBatchSampler(lengths, batch_size, shuffle=False):
         for batch in _split_by_tokens(bucket, lengths, max_tokens):
             tokens, batch_lengths, _ = collate([items[i] for i in batch])  # (B, T), (B,)
-            logits[batch] = model(tokens.to(device), batch_lengths).float().cpu()
+            output = model(tokens.to(device), batch_lengths)
+            if not isinstance(output, Tensor) or output.shape != (len(batch),):
+                got = tuple(output.shape) if isinstance(output, Tensor) else type(output).__name__
+                raise ValueError(f"expected the model to return logits of shape (B,) = ({len(batch)},), "
+                                 f"got {got}: return one logit per text (logits.squeeze(-1))")
+            logits[batch] = output.float().cpu()
     return logits
+
+
+UNK_SAMPLE = 200  # texts read to check that the vocabulary and the tokenizer match
 
 
 def predict(
@@ -393,16 +478,20 @@ def predict(
     runs in ``eval()`` mode and is put back in the mode it was in.
     """
     if max_len is not None:
-        check_int(max_len, "max_len (or None)", minimum=1)
-    for name, value in (("batch_size", batch_size), ("max_tokens", max_tokens), ("chunk_size", chunk_size)):
-        check_int(value, name, minimum=1)
-    _check_vocab_fits(model, vocab)
+        max_len = check_int(max_len, "max_len (or None)", minimum=1)
+    sizes = {"batch_size": batch_size, "max_tokens": max_tokens, "chunk_size": chunk_size}
+    batch_size, max_tokens, chunk_size = (check_int(value, name, minimum=1) for name, value in sizes.items())
     device, was_training = model_device(model), model.training
+    _check_vocab_fits(model, vocab)
     stream, chunks = _texts(texts), [torch.empty(0)]
     model.eval()
     try:
         with threads_for_model(model):
             while chunk := list(itertools.islice(stream, chunk_size)):
+                if len(chunks) == 1:  # the first chunk: do the vocabulary and the tokenizer belong together?
+                    mismatch = tokenizer_mismatch(vocab, tokenize, chunk[:UNK_SAMPLE], min_tokens=20)
+                    if mismatch:
+                        warnings.warn(f"predict: {mismatch}", UserWarning, stacklevel=3)
                 unlabelled = [0] * len(chunk)  # pragma: no mutate (TextDataset wants labels; none are read)
                 data = TextDataset(chunk, unlabelled, vocab, tokenize, max_len=max_len)
                 chunks.append(

@@ -32,6 +32,9 @@ _RUN = re.compile(rb"_?[\x80-\xff][\x80-\xff_]*")
 _UNDEFINED_1252 = frozenset(b"\x81\x8d\x8f\x90\x9d")  # bytes Windows-1252 leaves undefined
 _MAX_ROUNDS = 5
 _ELLIPSIS_PREFIX = b"\xe2\x80"  # "…" is E2 80 A6; its last byte often became "_"
+# Latin-1's letters and the signs of Spanish and French text: "café", "¿Qué?", "«oui»"
+_LATIN_1_LETTERS = frozenset(chr(code) for code in range(0xC0, 0x100) if chr(code).isalpha()) | set("¿¡«»ºª")
+_LATIN_1_SIGNS = frozenset(chr(code) for code in range(0xA0, 0x100)) - _LATIN_1_LETTERS  # ° £ © ± ½ ...
 
 
 def _byte_options(char: str) -> list[bytes]:
@@ -125,16 +128,24 @@ class Repair(NamedTuple):
 def repair_mojibake(text: str) -> Repair:
     """Repair a tweet as read from the corpus's CSV with ``encoding="latin-1"``.
 
+    A text whose non-ASCII characters are all Latin-1 letters or single Latin-1 signs, none of
+    which comes back as a repaired character (``"café à Paris"``, ``"30° today, £5"``), is taken
+    as decoded already and returned as it is: removing them as damage would delete every accent
+    and sign of a text read correctly. (No tweet of the corpus has that form.) A letter next to
+    ``_`` still counts as damage, since the corpus marks a lost byte with ``_``.
+
     >>> repair_mojibake("can\\x8a\\x97\\xc8t wait").text
     'can’t wait'
+    >>> repair_mojibake("naïve café")
+    Repair(text='naïve café', repaired=0, removed=0)
     """
     try:
         data = check_text(text, "the tweet").encode("latin-1")  # the exact bytes of the file
     except UnicodeEncodeError as error:
         raise ValueError(
             f"repair_mojibake expects a tweet as the CSV reads with encoding='latin-1'; this text "
-            f"has {text[error.start]!r}, so it is decoded already (load_tweets() gives clean text, "
-            "load_tweets(clean=False) the file's)"
+            f"has {text[error.start]!r}, so it is decoded already: to clean a new tweet, use "
+            "placeholders(text) (links and users); load_tweets() gives the corpus's clean text"
         ) from None
     repaired = removed = 0
     out: list[str] = []
@@ -154,8 +165,21 @@ def repair_mojibake(text: str) -> Repair:
                 repaired += 1
                 out.append(fixed)
     out.append(data[position:].decode("ascii"))
+    if not repaired and removed and _decoded_already(text):
+        return Repair(text, 0, 0)
     text = "".join(out)
     return Repair(re.sub(" {2,}", " ", text) if removed else text, repaired, removed)
+
+
+def _decoded_already(text: str) -> bool:
+    """Every run of non-ASCII characters in ``text`` is Latin-1 letters (or ¿¡«»ºª) or one Latin-1
+    sign alone (°, £, ©: damage leaves signs in runs, such as "Û±"), and none sits next to an
+    ``_``, the mark of a byte the corpus's damage lost."""
+    for match in re.finditer(r"[^\x00-\x7f]+", text):
+        run, around = match.group(), text[max(match.start() - 1, 0) : match.end() + 1]
+        if not (set(run) <= _LATIN_1_LETTERS or run in _LATIN_1_SIGNS) or "_" in around:
+            return False
+    return True
 
 
 def _pieces(run: bytes) -> Iterable[tuple[bytes, bool]]:
