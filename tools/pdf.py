@@ -52,7 +52,7 @@ def pdf_config(config_path: Path = ROOT / "_config.yml") -> dict:
                        "latex_documents": {"targetname": "book.tex"}}
     sphinx = config.setdefault("sphinx", {})
     sphinx["extra_extensions"] = [e for e in sphinx.get("extra_extensions", []) if _importable(e)]
-    local = {**sphinx.get("local_extensions", {}), "pdf_solutions": "tools/"}
+    local = {**sphinx.get("local_extensions", {}), "pdf_solutions": "tools/", "pdf_tables": "tools/"}
     sphinx["local_extensions"] = {name: str(ROOT / path) for name, path in local.items()}  # beside the config
     settings = sphinx.setdefault("config", {})
     settings["latex_elements"] = {"fontpkg": FONTS, "papersize": "a4paper", "pointsize": "10pt",
