@@ -2,6 +2,7 @@
 
 import pytest
 
+from utils import tweets
 from utils.baseline import per_topic, topic_prior
 from utils.data import Split, load_tweets
 from utils.text import word_tokenize
@@ -13,6 +14,15 @@ from utils.tweets import (
     repair_mojibake,
     tweet_topic,
 )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_repairs():
+    """Each test repairs from scratch: ``_repair_piece`` caches its answers, and a cache filled by
+    an earlier test (or, under mutation testing, by the unmutated code) would hide a change."""
+    tweets._repair_piece.cache_clear()
+    yield
+    tweets._repair_piece.cache_clear()
 
 
 def damage(text: str, rounds: int) -> str:
