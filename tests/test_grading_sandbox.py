@@ -5,11 +5,13 @@ attempt of tools/grading_attacks.py on every assignment.
 """
 
 import dataclasses
+import os
 import subprocess
 import tempfile
 from pathlib import Path
 
 import pytest
+from conftest import UNDER_MUTMUT
 
 from tools.assignments import fill_in
 from tools.grading_attacks import ATTEMPTS, Attempt, with_answer
@@ -137,7 +139,11 @@ def test_the_gradescope_environment_has_otter_and_the_course_at_this_commit(a1, 
 
     environment = zipfile.ZipFile(autograder_zip(a1[0].parents[1])).read("environment.yml").decode()
     assert re.search(r"^\s+- otter-grader==\d", environment, re.MULTILINE)
-    head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    if UNDER_MUTMUT:  # mutmut's copy is not a git checkout; tools/mutation.py names the commit
+        head = os.environ["LSTM_BOOK_COURSE_REF"]
+    else:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                              check=True).stdout.strip()
     assert f"lstm-book-utils @ git+https://github.com/lstm-book/lstm-book@{head}\n" in environment
     assert "@main" not in environment and "COURSE_REF" not in environment
 

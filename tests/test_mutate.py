@@ -122,3 +122,26 @@ def test_mutmut_finds_the_weakly_tested_function_and_leaves_the_module_alone(tin
     assert (tiny_repo / "utils" / "tiny.py").read_text() == TINY
     assert not (tiny_repo / "mutants").exists()
     assert "== utils/tiny.py  survivors" in record.read_text()
+
+
+def test_sections_and_reasons_written_during_a_run_are_kept(tiny_repo, tmp_path, monkeypatch):
+    """A run rewrites only its own modules' sections: a section another run wrote meanwhile, and
+    reasons written by hand into this module's section meanwhile, survive its write."""
+    record = tmp_path / "record.txt"
+    mutation.write_record(record, {"utils/a.py": "== utils/a.py  survivors 0/1\n"})
+    change = mutation.Survivor("utils.tiny.x_double__mutmut_1", "survived", 12, ["return x * 2"], ["return x / 2"])
+
+    def run_module(repo, module, tests, jobs):  # meanwhile, another run and a maintainer edit the record
+        pending = mutation.format_module(mutation.ModuleResult("utils/tiny.py", {"survived": 1}, [change]),
+                                         "2026-12-04", "mutmut 3.8.1")
+        mutation.write_record(record, {**mutation.read_record(record),
+                                       "utils/b.py": "== utils/b.py  survivors 0/2\n",
+                                       "utils/tiny.py": pending.replace(mutation.PENDING, "double(0) only")})
+        fresh = mutation.Survivor(change.name, change.status, change.line, change.removed, change.added)
+        return mutation.ModuleResult("utils/tiny.py", {"killed": 2, "survived": 1}, [fresh])
+
+    monkeypatch.setattr(mutation, "run_module", run_module)
+    assert mutation.main(["utils/tiny.py", "--repo", str(tiny_repo), "--record", str(record)]) == 1
+    sections = mutation.read_record(record)
+    assert sorted(sections) == ["utils/a.py", "utils/b.py", "utils/tiny.py"]
+    assert "survivors 1/3" in sections["utils/tiny.py"] and "why: double(0) only" in sections["utils/tiny.py"]

@@ -120,10 +120,19 @@ def make_sandbox(repo: Path, where: Path, module: Path, tests: list[str]) -> Pat
     return sandbox
 
 
+def _head(repo: Path) -> str:
+    """The repository's commit, or ``main`` where it is not a git checkout."""
+    found = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True,
+                           check=False)
+    return found.stdout.strip() if found.returncode == 0 else "main"
+
+
 def mutmut(sandbox: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """Run the mutmut next to this Python in the sandbox (one thread per test process)."""
     tool = Path(sys.executable).with_name("mutmut")
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": ""}
+    # The sandbox is not a git checkout: the grading tests pin the course to this one's commit.
+    env.setdefault("LSTM_BOOK_COURSE_REF", _head(REPO))
     return subprocess.run([str(tool), *args], cwd=sandbox, env=env, capture_output=True, text=True,
                           check=False)
 
@@ -243,13 +252,16 @@ def main(argv: list[str] | None = None) -> int:
     survivors = 0
     for module in modules:
         result = run_module(repo, module, args.tests or default_tests(repo, module), args.jobs)
+        if args.record:
+            sections = read_record(args.record)  # as it is now, with reasons written meanwhile
         keep_reasons(result, sections.get(module.as_posix()))
         section = format_module(result, datetime.date.today().isoformat(), version)
         print(section, end="")
         print(f"SURVIVORS {module.stem}={len(result.survivors)} total={result.total}", flush=True)
         survivors += len(result.survivors)
         if args.record:  # after every module, so an interrupted run keeps what it measured
-            sections[module.as_posix()] = section
+            # read again: another run, or reasons written by hand meanwhile, keep their sections
+            sections = {**read_record(args.record), module.as_posix(): section}
             write_record(args.record, sections)
     return 1 if survivors else 0
 

@@ -12,7 +12,8 @@ names a notebook in the repository.
 Then, at a desktop width (1366 px) and a phone width (390 px), what a reader does and sees
 (``reader_problems``): the visible menu button opens the chapter list and a chapter link there
 opens that chapter; no code or output line wraps (long lines scroll sideways); no table or
-display equation is cut off without a horizontal scroll; every image has alt text that is not
+display equation is cut off without a horizontal scroll; a table of words (no mathematics) fits
+the text column, so every column reads without scrolling sideways; every image has alt text that is not
 its file name; no text meant for maintainers (lint comments, ``RESULT`` lines, ``[claim checked]``
 lines, ``make gpu-cells``); in dark mode, figures are inverted rather than dimmed. Full-page
 screenshots of a few pages at both widths, and in dark mode, go to ``--screenshots``.
@@ -84,6 +85,13 @@ CLIPPED_JS = """() => {
   }
   return found;
 }"""
+
+# Tables of words (no mathematics) that are wider than the text column: a reader would have to
+# scroll sideways to read a row (reading.css lets their cells wrap, code included).
+WIDE_TEXT_TABLE_JS = """() => Array.from(document.querySelectorAll('article table'))
+  .filter(t => !t.querySelector('mjx-container, span.math') && t.scrollWidth > t.clientWidth + 1)
+  .map(t => `${t.scrollWidth} px in ${t.clientWidth} px: `
+    + t.textContent.trim().replace(/\\s+/g, ' ').slice(0, 50))"""
 
 # Images whose alt text is missing or is the file's name.
 BAD_ALT_JS = """() => Array.from(document.querySelectorAll('article img')).filter(img => {
@@ -225,6 +233,8 @@ def reader_problems(page, base: str, name: str, width: str) -> list[str]:
     where = f"{name} ({width})"
     found = [f"{where}: a code or output line wraps: {line!r}" for line in page.evaluate(WRAPPED_CODE_JS)]
     found += [f"{where}: cut off without a horizontal scroll: {what!r}" for what in page.evaluate(CLIPPED_JS)]
+    found += [f"{where}: a table of text wider than the page, read only by scrolling: {what!r}"
+              for what in page.evaluate(WIDE_TEXT_TABLE_JS)]
     if width == "desktop":
         found += [f"{where}: image without alt text (or with its file name): {src}"
                   for src in page.evaluate(BAD_ALT_JS)]
