@@ -258,3 +258,17 @@ def test_only_one_axis_lengths_are_counted_for_the_layout_hint():
         "expected lengths to be a 1-D tensor of ints, got shape () and dtype torch.int64")
     one_step = pack(torch.zeros(1, 3, 1), np.array([1, 1, 1]))  # T=1: no count to compare
     assert one_step.batch_sizes.tolist() == [3]
+
+
+def test_the_remaining_edges_of_pack_pad_and_collate():
+    x = torch.zeros(3, 3, 1)
+    assert pack(x, [3, 2, 1], enforce_sorted=True).unsorted_indices is None  # sorted: nothing to undo
+    assert pack(x, [3, 2, 1]).unsorted_indices.tolist() == [0, 1, 2]
+    assert error_message(lambda: pad_batch(iter([torch.ones(2)]))) == (
+        "expected a non-empty list of sequences to pad, e.g. [tensor([5, 6]), tensor([7])]")
+    long_ids = [torch.ones(1, dtype=torch.long), torch.ones(2, dtype=torch.long)]
+    assert pad_batch(long_ids, pad_value=2**62 + 1)[0][0, 1].item() == 2**62 + 1  # not rounded by a float
+    meta_label = [(torch.tensor([1]), torch.ones((), device="meta"))]
+    assert error_message(lambda: collate_padded(meta_label)).startswith("a label is on the 'meta' device")
+    assert error_message(lambda: collate_padded([(torch.tensor([1]), None), (torch.tensor([2]), 1)])) == (
+        "each label must be one number (0 or 1), got ['NoneType', 'int']")
