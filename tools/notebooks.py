@@ -62,7 +62,7 @@ NEEDS = {
 }
 
 SETUP_CELL_TEMPLATE = '''\
-# Setup. On Google Colab: fetch the course ({ref}), install what this chapter needs.
+# Setup. On Google Colab: fetch the course ({ref}), install what it needs.
 # Anywhere else this cell does nothing (run `make book` once to set up locally).
 import sys
 
