@@ -169,7 +169,7 @@ def test_predict_warns_once_about_a_tokenizer_mismatch_from_the_first_chunk():
     from utils.training import predict
 
     vocab = vocab_of(8)
-    for count in (30, 70):  # one chunk, then three
+    for count in (20, 70):  # one chunk, then three
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             predict(Embedded(8), ["w1 w2 w3"] * count, vocab, char_tokenize, chunk_size=25)
@@ -282,3 +282,86 @@ def test_fit_passes_its_defaults_and_checks_each_argument(monkeypatch, capsys):
     model = Linear3()
     training.train_epoch(model, BATCHES, torch.optim.SGD(model.parameters(), lr=0.1), device=None, clip_norm=None)
     assert capsys.readouterr().err == ""  # no progress bar unless asked
+
+
+def test_batch_and_device_messages_whole(monkeypatch, capsys):
+    model = Linear3()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+
+    def epoch(loader, **options):
+        return training.train_epoch(model, loader, optimizer, device="cpu", clip_norm=None, **options)
+
+    assert error_message(lambda: epoch([(torch.ones(2, 3, dtype=torch.long), torch.tensor([1.0, 0.0]))])) == (
+        "fit/evaluate need batches of (tokens, lengths, labels); build the DataLoader with "
+        "collate_fn=functools.partial(collate_padded, pad_value=vocab.pad_id) from utils.sequences")
+    for tokens, labels, kinds in [([[1, 2, 3]], [1.0], "list and list"),
+                                  (torch.ones(1, 3, dtype=torch.long), [1.0], "Tensor and list"),
+                                  ([[1, 2, 3]], torch.ones(1), "list and Tensor")]:
+        assert error_message(lambda t=tokens, y=labels: epoch([(t, torch.tensor([3]), y)])) == (
+            f"expected tokens and labels as tensors in each batch, got {kinds}: collate with collate_padded "
+            "(utils.sequences), which builds them")
+    assert error_message(lambda: epoch(BATCHES, progress="yes")) == (
+        "expected progress to be True or False, got str: 'yes'")
+    capsys.readouterr()
+    epoch(BATCHES, progress=True)
+    assert "train: 100%" in capsys.readouterr().err  # the bar is named after the pass
+    assert error_message(lambda: training._check_logits([0.5], torch.ones(1))) == (
+        "expected the model to return logits as a tensor (B,), got list: a classifier such as LSTMClassifier, "
+        "not a bare nn.LSTM")
+    assert error_message(lambda: training.accuracy(torch.ones(0), torch.ones(0))) == (
+        "no labels: the accuracy of an empty batch is undefined")
+    monkeypatch.setenv("LSTM_BOOK_DEVICE", "cuda")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert error_message(training.pick_device, kinds=(RuntimeError,)) == (
+        "LSTM_BOOK_DEVICE=cuda but torch.cuda.is_available() is False: run on a machine with a CUDA GPU (on "
+        "Colab: Runtime > Change runtime type > GPU) or set LSTM_BOOK_DEVICE=auto")
+
+
+def test_device_names_are_checked():
+    assert error_message(lambda: training._check_device("gpu")) == (
+        "expected device 'cpu' or 'cuda' (or a torch.device), got 'gpu'")
+    assert error_message(lambda: training._check_device(0.5)) == (
+        "expected device 'cpu' or 'cuda' (or a torch.device), got 0.5")
+    assert training._check_device(None) is None and training._check_device(torch.device("cpu")).type == "cpu"
+
+
+def test_a_model_that_is_no_module_is_named():
+    assert error_message(lambda: model_device("LSTMClassifier")) == (
+        "expected a torch.nn.Module (the model), got str")
+
+
+class NamedAndOther(Embedded):
+    """Two embeddings, the vocabulary's under the usual name ``embedding``."""
+
+    def __init__(self, rows: int):
+        super().__init__(rows + 10)
+        self.embedding = nn.Embedding(rows, 2)
+
+
+def test_predict_prefers_the_embedding_named_embedding_and_names_bad_texts_and_sizes():
+    from utils.text import word_tokenize
+    from utils.training import predict
+
+    assert error_message(lambda: predict(NamedAndOther(5), ["w1"], vocab_of(8), word_tokenize)).startswith(
+        "the vocabulary has 8 tokens but the model's embedding has 5 rows")
+    assert error_message(lambda: predict(Embedded(8), 5, vocab_of(8), word_tokenize)) == (
+        "expected the texts as a list of strings (or one string), got int: the order is predict(model, texts, "
+        "vocab, tokenize)")
+    assert error_message(lambda: predict(Embedded(8), ["w1", 5], vocab_of(8), word_tokenize)) == (
+        "predict expects strings, got int: 5")
+    for name in ("batch_size", "max_tokens", "chunk_size"):
+        assert error_message(lambda n=name: predict(Embedded(8), ["w1"], vocab_of(8), word_tokenize, **{n: 0})) \
+            .startswith(f"expected {name} to be at least 1")
+
+
+def test_predict_judges_the_tokenizer_from_twenty_tokens():
+    import warnings
+
+    from utils.text import char_tokenize
+    from utils.training import predict
+
+    for text, warns in (("w" * 19, False), ("w" * 20, True)):  # characters: one token each
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            predict(Embedded(8), [text], vocab_of(8), char_tokenize)
+        assert any("predict: 100% of the tokens are <unk>" in str(w.message) for w in caught) is warns, text
