@@ -12,11 +12,12 @@ names a notebook in the repository.
 Then, at a desktop width (1366 px) and a phone width (390 px), what a reader does and sees
 (``reader_problems``): the visible menu button opens the chapter list and a chapter link there
 opens that chapter; no code or output line wraps (long lines scroll sideways); no table or
-display equation is cut off without a horizontal scroll; a table of words (no mathematics) fits
-the text column, so every column reads without scrolling sideways; every image has alt text that is not
-its file name; no text meant for maintainers (lint comments, ``RESULT`` lines, ``[claim checked]``
-lines, ``make gpu-cells``); in dark mode, figures are inverted rather than dimmed. Full-page
-screenshots of a few pages at both widths, and in dark mode, go to ``--screenshots``.
+display equation is cut off without a horizontal scroll; a table of words (no mathematics, up
+to three columns) fits the text column, so every column reads without scrolling sideways; every
+image has alt text that is not its file name; no text meant for maintainers (lint comments,
+``RESULT`` lines, ``[claim checked]`` lines, ``make gpu-cells``); in dark mode, figures are
+inverted rather than dimmed. Full-page screenshots of a few pages at both widths, and in dark
+mode, go to ``--screenshots``.
 
 The Chinese edition (``zh/``) gets the same checks on every page, and ``chinese_problems``: the
 page is marked ``lang="zh-CN"`` and reads in Chinese with a CJK font the system has; the
@@ -86,10 +87,12 @@ CLIPPED_JS = """() => {
   return found;
 }"""
 
-# Tables of words (no mathematics) that are wider than the text column: a reader would have to
-# scroll sideways to read a row (reading.css lets their cells wrap, code included).
+# Tables of words (no mathematics, up to three columns) wider than the text column: a reader
+# would have to scroll sideways to read a row (reading.css lets their code wrap). Four or more
+# columns of whole words may not fit a phone; they scroll in their box (CLIPPED_JS).
 WIDE_TEXT_TABLE_JS = """() => Array.from(document.querySelectorAll('article table'))
-  .filter(t => !t.querySelector('mjx-container, span.math') && t.scrollWidth > t.clientWidth + 1)
+  .filter(t => !t.querySelector('mjx-container, span.math') && t.rows.length
+    && t.rows[0].cells.length <= 3 && t.scrollWidth > t.clientWidth + 1)
   .map(t => `${t.scrollWidth} px in ${t.clientWidth} px: `
     + t.textContent.trim().replace(/\\s+/g, ' ').slice(0, 50))"""
 
