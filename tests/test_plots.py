@@ -88,3 +88,24 @@ def test_diagrams_keep_text_apart_and_inside_under_the_style(styled, name):
         assert fig.bbox.y0 <= box.y0 and box.y1 <= fig.bbox.y1, (name, text, "leaves the figure")
     for (a, box_a), (b, box_b) in itertools.combinations(boxes, 2):
         assert not box_a.overlaps(box_b), (name, a, b)
+
+
+def test_label_sets_the_text_and_adds_a_legend_only_when_asked(styled: None) -> None:
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1], label="h_t")
+    assert label(ax, title="T", xlabel="x", ylabel="y") is ax
+    assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("T", "x", "y")
+    assert ax.get_legend() is None  # no legend unless legend=True
+    label(ax, title="T", xlabel="x", ylabel="y", legend=True)
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["h_t"]
+
+
+def test_label_refuses_what_is_not_one_axes(styled: None) -> None:
+    fig, axes = plt.subplots(1, 2)
+    message = ("expected one Axes, got ndarray: fig, ax = plt.subplots() (with several, "
+               "label each: label(axes[0], ...))")
+    with pytest.raises(TypeError) as error:
+        label(axes, title="T", xlabel="x", ylabel="y")
+    assert str(error.value) == message
+    with pytest.raises(TypeError, match=r"^expected legend to be True or False, got str: 'no'$"):
+        label(axes[0], title="T", xlabel="x", ylabel="y", legend="no")
