@@ -31,6 +31,7 @@ import pytest  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.colors import to_hex  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.font_manager import findfont  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, Patch  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
@@ -39,10 +40,22 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import utils.diagrams as diagrams  # noqa: E402
+from utils.plots import use_style  # noqa: E402
 
 REFERENCE = Path(__file__).parent / "data" / "diagrams_geometry.json"
 TOLERANCE = 1e-3  # inches (the diagrams' axes are in inches) or, for sizes, points
 DIAGRAMS = sorted(name for name in dir(diagrams) if name.startswith("draw_"))
+# Each diagram as its chapter draws it (the defaults, except where a chapter passes arguments),
+# and the drawings that take sizes at the ends of what they accept.
+VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {name: (name, {}) for name in DIAGRAMS} | {
+    "draw_classifier (chapter 12)": ("draw_classifier", {"embed_dim": 50, "strategy": "exact"}),
+    "draw_classifier (packed, small)": (
+        "draw_classifier", {"vocab_size": 7, "embed_dim": 3, "hidden_size": 1, "strategy": "packed"}),
+    "draw_classifier (padded)": ("draw_classifier", {"strategy": "padded"}),
+    "draw_fused_weights (1, 4)": ("draw_fused_weights", {"input_size": 1, "hidden_size": 4}),
+    "draw_fused_weights (6, 1)": ("draw_fused_weights", {"input_size": 6, "hidden_size": 1}),
+    "draw_fused_weights (2, 3)": ("draw_fused_weights", {"input_size": 2, "hidden_size": 3}),
+}
 
 
 def _numbers(values: Any) -> Any:
@@ -63,12 +76,18 @@ def _dashes(artist: Any) -> Any:
 
 
 def _text(text: Text) -> dict[str, Any]:
+    box = text.get_bbox_patch()
     return {
         "kind": "text", "text": text.get_text(), "xy": _numbers(text.get_position()),
         "size": text.get_fontsize(), "color": to_hex(text.get_color(), keep_alpha=True),
+        # the font file a reader's renderer uses (a family name matplotlib does not know falls back)
+        "font": Path(findfont(text.get_fontproperties(), fallback_to_default=True)).name,
         "ha": text.get_horizontalalignment(), "va": text.get_verticalalignment(),
         "weight": str(text.get_fontweight()), "style": text.get_fontstyle(),
         "rotation": text.get_rotation(), "zorder": text.get_zorder(), "gid": text.get_gid(),
+        "box": None if box is None else [to_hex(box.get_facecolor(), keep_alpha=True),
+                                          to_hex(box.get_edgecolor(), keep_alpha=True),
+                                          _numbers(box.get_boxstyle().pad), box.get_linewidth()],
     }
 
 
@@ -115,17 +134,22 @@ def describe(fig: Figure) -> dict[str, Any]:
             elif artist.get_visible() and type(artist).__name__ not in {"Spine", "XAxis", "YAxis"}:
                 raise AssertionError(f"{type(artist).__name__} is not described: add it to describe()")
         axes.append({"xlim": _numbers(ax.get_xlim()), "ylim": _numbers(ax.get_ylim()),
+                     "position": _numbers(ax.get_position().bounds),
                      "axis": ax.axison, "aspect": str(ax.get_aspect()), "artists": artists})
     described["axes"] = axes
     return described
 
 
-def draw(name: str) -> dict[str, Any]:
-    fig = getattr(diagrams, name)()
-    try:
-        return describe(fig)
-    finally:
-        plt.close(fig)
+def draw(variant: str) -> dict[str, Any]:
+    """The diagram as a chapter draws it: after use_style(), the book's fonts and sizes."""
+    name, kwargs = VARIANTS[variant]
+    with matplotlib.rc_context():
+        use_style()
+        fig = getattr(diagrams, name)(**kwargs)
+        try:
+            return describe(fig)
+        finally:
+            plt.close(fig)
 
 
 def differences(expected: Any, actual: Any, where: str = "") -> list[str]:
@@ -171,10 +195,11 @@ def reference() -> dict[str, Any]:
 
 
 def test_the_reference_covers_every_diagram(reference: dict[str, Any]) -> None:
-    assert sorted(reference) == DIAGRAMS
+    assert sorted(reference) == sorted(VARIANTS)
+    assert {name for name, _ in VARIANTS.values()} == set(DIAGRAMS)
 
 
-@pytest.mark.parametrize("name", DIAGRAMS)
+@pytest.mark.parametrize("name", sorted(VARIANTS))
 def test_the_diagram_is_drawn_as_reviewed(name: str, reference: dict[str, Any]) -> None:
     found = differences(reference[name], draw(name), name)
     assert not found, (f"{len(found)} differences from tests/data/diagrams_geometry.json (look at the "
@@ -186,7 +211,9 @@ def test_a_moved_box_a_recoloured_gate_and_a_lost_text_are_told(reference: dict[
     """The comparison itself: each kind of change is reported, and where."""
     changed = {}
     for change in ("move and recolour", "drop a text"):
-        fig = diagrams.draw_lstm_cell()
+        with matplotlib.rc_context():
+            use_style()
+            fig = diagrams.draw_lstm_cell()
         try:
             if change == "move and recolour":
                 box = next(p for p in fig.axes[0].patches if p.get_gid() == "forget")
@@ -211,8 +238,8 @@ def test_a_moved_box_a_recoloured_gate_and_a_lost_text_are_told(reference: dict[
 if __name__ == "__main__":
     if sys.argv[1:] != ["--update"]:
         sys.exit("usage: python tests/test_diagrams_geometry.py --update   (after looking at the changed figures)")
-    drawn = {name: draw(name) for name in DIAGRAMS}
+    drawn = {name: draw(name) for name in VARIANTS}
     temporary = REFERENCE.with_suffix(".json.tmp")
     temporary.write_text(dump(drawn), encoding="utf-8")
     temporary.replace(REFERENCE)
-    print(f"wrote {REFERENCE.relative_to(ROOT)}: {len(drawn)} diagrams")
+    print(f"wrote {REFERENCE.relative_to(ROOT)}: {len(drawn)} drawings of {len(DIAGRAMS)} diagrams")
