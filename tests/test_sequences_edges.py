@@ -272,3 +272,13 @@ def test_the_remaining_edges_of_pack_pad_and_collate():
     assert error_message(lambda: collate_padded(meta_label)).startswith("a label is on the 'meta' device")
     assert error_message(lambda: collate_padded([(torch.tensor([1]), None), (torch.tensor([2]), 1)])) == (
         "each label must be one number (0 or 1), got ['NoneType', 'int']")
+
+
+def test_reverse_padded_and_pad_batch_name_their_own_bad_arguments():
+    """reverse_padded checks lengths itself (a meta tensor has no values to read) and pad_batch
+    its batch_first flag, each naming the argument."""
+    x = torch.zeros(3, 2, 1)
+    meta = torch.ones(2, dtype=torch.long, device="meta")
+    assert error_message(lambda: sequences.reverse_padded(x, meta)).startswith("lengths is on the 'meta' device")
+    assert error_message(lambda: sequences.pad_batch([torch.tensor([1])], batch_first="yes")) == (
+        "expected batch_first to be True or False, got str: 'yes'")
