@@ -75,3 +75,14 @@ def raised_on_purpose(call: Callable[[], object], *words: str,
     for word in words:
         assert word in str(error), (word, str(error))
     return error
+
+
+@pytest.fixture
+def one_thread():
+    """Tiny models run faster on one thread, and a busy machine does not stall them (ask for it by name)."""
+    import torch  # here, not at the top: most tests need no torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -18,15 +18,6 @@ from utils.batching_speed import (
 TINY = ModelSize("tiny", embed_dim=4, hidden_size=4, num_layers=2)
 
 
-@pytest.fixture
-def one_thread():
-    """Tiny models run faster on one thread, and a busy machine does not stall them."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def test_lengths_are_imdb_like():
     lengths = imdb_like_lengths(20_000, torch.Generator().manual_seed(0))
     assert 165 <= lengths.float().median() <= 185  # median 174

@@ -32,15 +32,6 @@ TINY = ModelSize("tiny", embed_dim=4, hidden_size=4, num_layers=2)
 ODD = ModelSize("odd", embed_dim=3, hidden_size=5, num_layers=1)
 
 
-@pytest.fixture
-def one_thread():
-    """Tiny models run faster on one thread, and a busy machine does not stall them."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def tiny_batches(batching: str = "bucketed") -> list[Batch]:
     data, labels = synthetic_data(12, max_len=9)
     return make_batches(data, labels, batching, batch_size=4, max_len=9)
