@@ -89,6 +89,97 @@ def test_results_and_diffs_are_read():
     assert mutation.parse_diff(diff, TINY.splitlines()) == (12, ["return x * 2"], ["return x / 2"])
 
 
+TWINS = textwrap.dedent('''\
+    """The same lines in two functions, a method and twice in one function."""
+    import functools
+
+
+    def first(x):
+        if x is None:
+            raise ValueError("x is missing")
+        return x + 1
+
+
+    def second(x):
+        if x is None:
+            raise ValueError("x is missing")
+        return x + 1
+
+
+    class Box:
+        @functools.cache
+        def third(self, x):
+            if x is None:
+                raise ValueError("x is missing")
+            return x + 1
+
+        def both(self, x, y):
+            if x is None:
+                raise ValueError("x is missing")
+            if x is None:
+                raise ValueError("x is missing")
+            return x + 1
+
+
+    class Other:
+        def both(self, x, y):
+            if x is None:
+                raise ValueError("x is missing")
+            return x + 1
+''')
+
+
+def mutmut_diffs(path: str, source: str) -> list[tuple[str, str, int]]:
+    """Every mutant mutmut makes of a module: its name, the diff ``mutmut show`` prints (the function
+    alone), and the line it changes, found by applying it to the whole module and diffing that."""
+    import difflib
+
+    import libcst as cst
+    from mutmut.mutation.diff_apply import (
+        read_mutant_function,
+        read_original_function,
+    )
+    from mutmut.mutation.file_mutation import mutate_file_contents
+    from mutmut.utils.format_utils import orig_function_and_class_names_from_key
+
+    mutated = mutate_file_contents(path, source)
+    original, mutants = cst.parse_module(source), cst.parse_module(mutated.code)
+    found = []
+    for name in mutated.mutant_names:
+        pair = (read_original_function(mutants, name), read_mutant_function(mutants, name))
+        before, after = (cst.Module([function]).code.strip().split("\n") for function in pair)
+        diff = "\n".join(difflib.unified_diff(before, after, fromfile=path, tofile=path, lineterm=""))
+        function_name, owner = orig_function_and_class_names_from_key(name)
+        body = original.body if owner is None else next(
+            node.body.body for node in original.body if isinstance(node, cst.ClassDef) and node.name.value == owner)
+        function = next(node for node in body if isinstance(node, cst.FunctionDef) and node.name.value == function_name)
+        whole = original.deep_replace(function, pair[1].with_changes(name=cst.Name(function_name))).code
+        opcodes = difflib.SequenceMatcher(None, source.splitlines(), whole.splitlines()).get_opcodes()
+        found.append((name, diff, next(op for op in opcodes if op[0] != "equal")[1] + 1))
+    return found
+
+
+def test_a_changed_line_is_named_where_it_is_not_at_its_twin():
+    diffs = mutmut_diffs("utils/twins.py", TWINS)
+    lines = TWINS.splitlines()
+    assert len(diffs) > 20 and {line for _, _, line in diffs} >= {6, 12, 25, 27, 34}  # (mutmut skips decorated ones)
+    for name, diff, line in diffs:
+        assert mutation.parse_diff(diff, lines, name)[0] == line, (name, diff)
+    assert mutation.function_span(TWINS, "utils.twins.xǁBoxǁthird__mutmut_1") == (18, 22)  # with its decorator
+    assert mutation.function_span(TWINS, "utils.twins.x_second__mutmut_2") == (11, 14)
+    assert mutation.function_span(TWINS, "utils.twins.xǁOtherǁboth__mutmut_1") == (33, 36)  # not Box.both
+    assert mutation.function_span(TWINS, "utils.twins.x_gone__mutmut_2") is None
+    assert mutation.function_span(TWINS, "utils.twins.xǁGoneǁboth__mutmut_2") is None
+
+
+def test_the_line_of_a_changed_line_that_is_not_named_by_its_function_is_the_nearest():
+    diff = "@@ -4,3 +4,3 @@\n     if x is None:\n-        raise ValueError(\"x is missing\")\n+        raise None\n"
+    lines = TWINS.splitlines()
+    assert mutation.parse_diff(diff, lines) == (7, ['raise ValueError("x is missing")'], ["raise None"])
+    assert mutation.parse_diff(diff, lines, "utils.twins.xǁBoxǁboth__mutmut_9")[0] == 28  # its own function
+    assert mutation.parse_diff("no diff", lines, "utils.twins.x_first__mutmut_1") == (0, [], [])
+
+
 def test_the_record_keeps_reasons_and_other_modules(tmp_path):
     record = tmp_path / "mutation.txt"
     kept = mutation.Survivor("utils.tiny.x_double__mutmut_1", "survived", 12, ["return x * 2"], ["return x / 2"])
@@ -104,6 +195,12 @@ def test_the_record_keeps_reasons_and_other_modules(tmp_path):
         mutation.Survivor("n_1", "survived", 12, ["return x * 2"], ["return x / 2"])])
     mutation.keep_reasons(again, sections["utils/tiny.py"])
     assert again.survivors[0].why == "double(0) only"
+    twins = "".join(f"   l.{line}  return x * 2 -> return x / 2\n       why: {why}\n"
+                    for line, why in ((3, "the first"), (12, "the second")))
+    moved = [mutation.Survivor("n_1", "survived", line, ["return x * 2"], ["return x / 2"]) for line in (3, 12, 20)]
+    again = mutation.ModuleResult("utils/tiny.py", {"survived": 3}, moved)
+    mutation.keep_reasons(again, "== utils/tiny.py  survivors 2/2\n" + twins)
+    assert [s.why for s in again.survivors] == ["the first", "the second", "the second"]  # by line first
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mutation.txt"]  # no temporary file left
 
 

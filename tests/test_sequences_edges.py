@@ -101,9 +101,10 @@ def test_pack_names_the_layout_it_reads_and_refuses_an_empty_batch(batch_first):
     swapped = x.transpose(0, 1)
     looks, reads = ("time-major", "(B, T, ...)") if batch_first else ("batch-first", "(T, B, ...)")
     fix = "pass batch_first=False (the default)" if batch_first else "pass batch_first=True"
-    assert error_message(lambda: pack(swapped, [5, 4, 3], batch_first=batch_first)) == (
-        f"x has shape {tuple(swapped.shape)} and there are 3 lengths, so x looks {looks}; this call reads it "
-        f"as {reads}: {fix}")
+    for lengths in ([5, 4, 3], torch.tensor([5, 4, 3]), np.array([5, 4, 3])):  # NumPy lengths too
+        assert error_message(lambda lengths=lengths: pack(swapped, lengths, batch_first=batch_first)) == (
+            f"x has shape {tuple(swapped.shape)} and there are 3 lengths, so x looks {looks}; this call reads "
+            f"it as {reads}: {fix}"), type(lengths)
     packed = pack(x, [2, 5, 3], batch_first=batch_first)
     assert packed.batch_sizes.tolist() == [3, 3, 2, 1, 1]
     empty = torch.zeros(0, 4, 2) if batch_first else torch.zeros(4, 0, 2)

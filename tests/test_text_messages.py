@@ -169,6 +169,8 @@ def test_dataset_messages(vocab):
         "expected vocab to be a Vocab, got list: use Vocab.build")
     assert error_message(lambda: TextDataset(["good", float("nan")], [1, 0], vocab, word_tokenize)) == (
         "every text must be a str, got float nan: drop missing texts (NaN) or convert them with str()")
+    assert error_message(lambda: TextDataset(["good", None], [1, 0], vocab, word_tokenize)) == (
+        "every text must be a str, got NoneType None: drop missing texts (NaN) or convert them with str()")
     assert error_message(lambda: TextDataset(["good", "bad"], np.array([[1], [0]]), vocab, word_tokenize)) == (
         "expected one label (0 or 1) per text, got labels of shape (1,) each: pass a column (df['label'], "
         "not df[['label']]) or labels.ravel()")

@@ -3,7 +3,7 @@ loaders, the history's columns, the model and device checks and fit's settings."
 
 import pytest
 import torch
-from conftest import error_message
+from conftest import UNDER_MUTMUT, error_message
 from torch import nn
 
 from utils import training
@@ -179,6 +179,23 @@ def test_predict_warns_once_about_a_tokenizer_mismatch_from_the_first_chunk():
             "(use the tokenize function the vocabulary was built with, e.g. char_vocab with char_tokenize)"], count
 
 
+def test_predict_reports_its_warning_at_the_line_that_called_it():
+    import warnings
+
+    from utils.text import char_tokenize
+    from utils.training import predict
+
+    def classify(texts):  # a student's helper: the warning names the line in it that calls predict
+        return predict(Embedded(8), texts, vocab_of(8), char_tokenize)
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        classify(["w1 w2 w3"] * 20)
+    (warning,) = [w for w in caught if str(w.message).startswith("predict: ")]
+    # (under mutmut a trampoline sits between the two: the place is checked outside it)
+    assert (warning.filename, warning.lineno) == (__file__, classify.__code__.co_firstlineno + 1) or UNDER_MUTMUT
+
+
 def test_predict_refuses_a_dataframe_and_names_the_column():
     import pandas as pd
 
@@ -273,6 +290,8 @@ def test_fit_passes_its_defaults_and_checks_each_argument(monkeypatch, capsys):
         "epochs": 2, "lr": 1e-3, "clip_norm": 1.0, "patience": None, "progress": True}
     assert error_message(lambda: training.fit(Linear3(), BATCHES, BATCHES, epochs=1, clip_norm=-1.0)) == (
         "expected clip_norm > 0 (or None for no clipping), got -1.0: a negative norm would turn the gradient around")
+    assert error_message(lambda: training.fit(Linear3(), BATCHES, BATCHES, epochs=1, progress="yes")) == (
+        "expected progress to be True or False, got str: 'yes'")  # fit's own check, before any training
     assert error_message(lambda: training.fit(Linear3(), None, BATCHES, epochs=1)) == (
         "expected train_loader to be a DataLoader (make_loaders builds them), got NoneType")
     assert error_message(lambda: training.fit(Linear3(), BATCHES, print, epochs=1)) == (

@@ -20,6 +20,7 @@ the ``why:`` lines of survivors that are still there. The last line printed per 
 from __future__ import annotations
 
 import argparse
+import ast
 import datetime
 import importlib.metadata
 import json
@@ -143,20 +144,56 @@ def parse_results(text: str) -> dict[str, str]:
     return {m.group(1): m.group(2).strip() for m in found if m}
 
 
-def parse_diff(diff: str, source_lines: list[str]) -> tuple[int, list[str], list[str]]:
-    """The module line a ``mutmut show`` diff changes, and its removed and added lines."""
-    minus = [line for line in diff.splitlines() if line.startswith("-") and not line.startswith("---")]
-    removed = [line[1:].strip() for line in minus]
-    plus = [line for line in diff.splitlines() if line.startswith("+") and not line.startswith("+++")]
-    added = [line[1:].strip() for line in plus]
+def function_span(source: str, mutant: str) -> tuple[int, int] | None:
+    """First and last line (decorators included) of the function or method a mutant name names:
+    ``utils.x.x_f__mutmut_3`` is ``f``; ``utils.x.xǁKǁm__mutmut_3`` is ``K.m``."""
+    name = mutant.rpartition(".")[2].partition("__mutmut_")[0]
+    if name.startswith("x_"):
+        owner, function = None, name[2:]
+    elif name.count("ǁ") == 2:
+        _, owner, function = name.split("ǁ")
+    else:
+        return None
+    body = ast.parse(source).body
+    if owner is not None:
+        body = next((node.body for node in body if isinstance(node, ast.ClassDef) and node.name == owner), [])
+    found = next((node for node in body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+                  and node.name == function), None)
+    if found is None or found.end_lineno is None:
+        return None
+    return min([found.lineno, *(d.lineno for d in found.decorator_list)]), found.end_lineno
+
+
+def parse_diff(diff: str, source_lines: list[str], mutant: str = "") -> tuple[int, list[str], list[str]]:
+    """The module line a ``mutmut show`` diff changes, and its removed and added lines.
+
+    mutmut diffs the function alone (a method dedented), so the hunk counts from the function's
+    first line. The hunk's old side (context and removed lines) is looked for in the function the
+    mutant name names, so a line written twice in the module is named where it was changed."""
+    lines = diff.splitlines()
+    hunks = [i for i, line in enumerate(lines) if line.startswith("@@")] + [len(lines)]
+    body = lines[hunks[0]:hunks[1] if len(hunks) > 2 else len(lines)]  # the first hunk
+    while body and not body[-1].strip():
+        body.pop()
+    removed = [line[1:].strip() for line in body if line.startswith("-")]
+    added = [line[1:].strip() for line in body if line.startswith("+")]
+    old_side = [line[1:].strip() for line in body if line[:1] in (" ", "-") or line == ""]
+    if not removed:
+        return 0, removed, added
+    first_removed = next(i for i, line in enumerate(body) if line.startswith("-"))
+    before = sum(1 for line in body[1:first_removed] if line[:1] == " " or line == "")
     hunk = re.search(r"^@@ -(\d+)", diff, re.M)
     start = int(hunk.group(1)) if hunk else 1
-    first = minus[0] if minus else None
-    number = 0
-    if first is not None:  # the hunk counts from the function; find the line in the module itself
-        matches = [i for i, text in enumerate(source_lines, 1) if text.rstrip() == first[1:].rstrip()]
-        number = min(matches, key=lambda i: abs(i - start), default=0) if matches else 0
-    return number, removed, added
+    span = function_span("\n".join(source_lines), mutant) if mutant else None
+    low, high = span if span else (1, len(source_lines))
+    guess = (low if span else 1) + start - 1 + before  # where the removed line would be
+    stripped = [line.strip() for line in source_lines]
+    size = len(old_side)
+    blocks = [i + before for i in range(low, high - size + 2)
+              if stripped[i - 1:i - 1 + size] == old_side]
+    if not blocks:  # the context did not match (a diff of reformatted code): the removed line alone
+        blocks = [i for i in range(low, high + 1) if stripped[i - 1] == removed[0]]
+    return min(blocks, key=lambda i: abs(i - guess), default=0), removed, added
 
 
 def run_module(repo: Path, module: Path, tests: list[str], jobs: int | None) -> ModuleResult:
@@ -175,7 +212,7 @@ def run_module(repo: Path, module: Path, tests: list[str], jobs: int | None) -> 
         result = ModuleResult(module.as_posix(), counts)
         for name, status in sorted(statuses.items(), key=lambda item: _number(item[0])):
             if status in SURVIVING:
-                line, removed, added = parse_diff(mutmut(sandbox, "show", name).stdout, lines)
+                line, removed, added = parse_diff(mutmut(sandbox, "show", name).stdout, lines, name)
                 result.survivors.append(Survivor(name, status, line, removed, added))
         result.survivors.sort(key=lambda s: (s.line, _number(s.name)))
         return result
@@ -207,12 +244,16 @@ def read_record(path: Path) -> dict[str, str]:
 
 
 def keep_reasons(result: ModuleResult, previous: str | None) -> None:
-    """Carry the ``why:`` lines of an earlier section over to survivors with the same change."""
+    """Carry the ``why:`` lines of an earlier section over to survivors with the same change: on
+    the same line first (a line written twice can have two reasons), else anywhere."""
     if not previous:
         return
-    reasons = dict(re.findall(r"(?m)^   l\.\d+  (.+?)(?:  \[[^\]]+\])?\n       why: (.+)$", previous))
+    found = re.findall(r"(?m)^   l\.(\d+)  (.+?)(?:  \[[^\]]+\])?\n       why: (.+)$", previous)
+    on_line = {(int(line), change): why for line, change, why in found}
+    anywhere = {change: why for _, change, why in found}
     for survivor in result.survivors:
-        survivor.why = reasons.get(survivor.change, survivor.why)
+        fallback = anywhere.get(survivor.change, survivor.why)
+        survivor.why = on_line.get((survivor.line, survivor.change), fallback)
 
 
 def write_record(path: Path, sections: dict[str, str]) -> None:

@@ -117,7 +117,7 @@ def padding_mask(lengths: Tensor | Sequence[int], max_len: int | None = None) ->
 
 def _check_layout(x: Tensor, lengths: object, *, batch_first: bool, fix: str) -> None:
     """Name the layout when the lengths count x's other axis: (B, T) given where (T, B) belongs."""
-    one_axis = isinstance(lengths, Sequence | Tensor) and getattr(lengths, "ndim", 1) == 1
+    one_axis = isinstance(lengths, Sequence | Tensor | np.ndarray) and getattr(lengths, "ndim", 1) == 1
     count = len(lengths) if one_axis else -1  # type: ignore[arg-type]
     batch_axis, time_axis = (0, 1) if batch_first else (1, 0)
     if count == x.shape[time_axis] != x.shape[batch_axis]:

@@ -321,8 +321,9 @@ class TextDataset(Dataset):
         if not callable(tokenize):
             raise TypeError(f"expected tokenize to be a function such as word_tokenize, got {tokenize!r}")
         texts, labels = list(texts), list(labels)  # by position: a pandas index is ignored
-        bad_text = next((t for t in texts if not isinstance(t, str)), None)
-        if bad_text is not None:
+        bad_texts = [t for t in texts if not isinstance(t, str)][:1]  # [None] too: a missing text
+        if bad_texts:
+            bad_text = bad_texts[0]
             raise TypeError(f"every text must be a str, got {type(bad_text).__name__} {bad_text!r:.40}: "
                             "drop missing texts (NaN) or convert them with str()")
         if len(texts) != len(labels):

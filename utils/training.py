@@ -491,7 +491,7 @@ def predict(
                 if len(chunks) == 1:  # the first chunk: do the vocabulary and the tokenizer belong together?
                     mismatch = tokenizer_mismatch(vocab, tokenize, chunk[:UNK_SAMPLE], min_tokens=20)
                     if mismatch:
-                        warnings.warn(f"predict: {mismatch}", UserWarning, stacklevel=3)
+                        warnings.warn(f"predict: {mismatch}", UserWarning, stacklevel=2)  # at the caller
                 unlabelled = [0] * len(chunk)  # pragma: no mutate (TextDataset wants labels; none are read)
                 data = TextDataset(chunk, unlabelled, vocab, tokenize, max_len=max_len)
                 chunks.append(
