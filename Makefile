@@ -42,8 +42,10 @@ lock: $(STAMP)
 	  --python-platform x86_64-manylinux_2_28 $${PIP_FIND_LINKS:+--find-links $$PIP_FIND_LINKS} \
 	  -o requirements.txt
 
+# Sphinx copies _static only when a page is out of date: a changed style sheet rebuilds every page.
 book: $(STAMP) mathjax
-	$(BIN)/jupyter-book build . --builder html
+	$(BIN)/jupyter-book build . --builder html \
+	  $$(test -f _build/html/index.html && find _static -type f -newer _build/html/index.html | grep -q . && echo --all)
 	$(BIN)/python tools/i18n.py build
 	@echo "Open _build/html/index.html (the Chinese edition: _build/html/zh/index.html)"
 

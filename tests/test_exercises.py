@@ -40,6 +40,12 @@ _socket.socket.connect = _local_only
 # Results a solution's text states that depend on the pinned versions (checked here, not in the
 # solution, so a student on other versions is not stopped): a phrase of the text, and the check.
 STATED = {
+    "ex-text-1": (
+        "2.3% (388 tweets) are longer than 140 characters",
+        "over = char_lengths > 140\n"
+        "assert (int(over.sum()), round(float(over.mean()), 3), int(char_lengths.max()) <= 200) == (388, 0.023, True)\n"
+        "assert round(1 - np.minimum(char_lengths, 200).sum() / (200 * len(char_lengths)), 2) == 0.51",
+    ),
     "ex-vec-3": (
         "800 matrix products",
         "naive, fused = counts['naive scratch'], counts['fused scratch']\n"

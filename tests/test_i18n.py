@@ -215,3 +215,22 @@ def test_the_toc_captions_come_from_the_root_page_catalog(tmp_path: Path) -> Non
     english += addnodes.toctree(caption="Part I: Why gates")
     site_i18n.translate_captions(app, english)
     assert english[0]["caption"] == "Part I: Why gates"
+
+
+def test_a_changed_style_sheet_rebuilds_every_chinese_page(tmp_path, monkeypatch):
+    """Sphinx copies _static only when a page is out of date: a newer file there asks for --all."""
+    import os
+
+    monkeypatch.setattr(i18n, "ROOT", tmp_path)
+    (tmp_path / "_static").mkdir()
+    sheet = tmp_path / "_static" / "reading.css"
+    sheet.write_text("p {}")
+    html = tmp_path / "html"
+    assert not i18n.static_changed(html)  # never built: a first build copies everything
+    html.mkdir()
+    (html / "index.html").write_text("<html></html>")
+    os.utime(sheet, (1_000, 1_000))
+    assert not i18n.static_changed(html)
+    os.utime(sheet, None)  # edited after the build
+    os.utime(html / "index.html", (1_000, 1_000))
+    assert i18n.static_changed(html)

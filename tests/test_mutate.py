@@ -228,7 +228,7 @@ def test_sections_and_reasons_written_during_a_run_are_kept(tiny_repo, tmp_path,
     mutation.write_record(record, {"utils/a.py": "== utils/a.py  survivors 0/1\n"})
     change = mutation.Survivor("utils.tiny.x_double__mutmut_1", "survived", 12, ["return x * 2"], ["return x / 2"])
 
-    def run_module(repo, module, tests, jobs):  # meanwhile, another run and a maintainer edit the record
+    def run_module(repo, module, tests, jobs, slow=None):  # meanwhile, another run and a maintainer edit the record
         pending = mutation.format_module(mutation.ModuleResult("utils/tiny.py", {"survived": 1}, [change]),
                                          "2026-12-04", "mutmut 3.8.1")
         mutation.write_record(record, {**mutation.read_record(record),
@@ -242,3 +242,38 @@ def test_sections_and_reasons_written_during_a_run_are_kept(tiny_repo, tmp_path,
     sections = mutation.read_record(record)
     assert sorted(sections) == ["utils/a.py", "utils/b.py", "utils/tiny.py"]
     assert "survivors 1/3" in sections["utils/tiny.py"] and "why: double(0) only" in sections["utils/tiny.py"]
+
+
+def test_slow_tests_run_only_for_the_mutants_the_others_miss():
+    assert mutation.first_pass_selection(["tests/a.py", "tests/b.py"], ["tests/b.py::test_slow"]) == [
+        "tests/a.py", "tests/b.py", "--deselect", "tests/b.py::test_slow"]
+    first = {"m_1": "killed", "m_2": "survived", "m_3": "no tests", "m_4": "timeout"}
+    second = {"m_1": "not checked", "m_2": "killed", "m_3": "survived", "m_4": "not checked"}
+    assert mutation.merge_passes(first, second) == {"m_1": "killed", "m_2": "killed", "m_3": "survived",
+                                                    "m_4": "timeout"}
+
+
+def test_two_passes_give_the_statuses_of_one_run(tiny_repo, tmp_path, capsys):
+    """clamp's only test is named slow: the first pass leaves clamp's mutants untested, the second
+    runs them with it, and the survivors are those of one run with every test."""
+    def survivors(*extra):
+        assert mutation.main(["utils/tiny.py", "--repo", str(tiny_repo), "--jobs", "2", *extra]) == 1
+        out = capsys.readouterr().out
+        return out, sorted(line.strip() for line in out.splitlines() if line.startswith("   l."))
+
+    one_out, one = survivors()
+    two_out, two = survivors("--slow-tests", "tests/test_tiny.py::test_clamp")
+    assert two == one and "l.6  if x < low: -> if x <= low:" in two, two_out
+    assert one_out.splitlines()[-1] == two_out.splitlines()[-1]  # SURVIVORS tiny=N total=T
+    passes = re.search(r"then the (\d+) that survived with every test", two_out)
+    assert passes and int(passes[1]) > len(two), two_out  # clamp's mutants ran twice, and died
+
+
+def test_a_test_file_is_selected_however_it_imports_the_module():
+    imports = mutation.imports_module
+    assert imports("from utils import (\n    baseline,\n    data,\n)\n", "utils.data")  # on several lines
+    assert imports("import utils.data as d\n", "utils.data")
+    assert imports("def test():\n    from utils.data import load_tweets\n", "utils.data")  # inside a test
+    assert not imports("from utils import database, metadata\n", "utils.data")
+    assert not imports("from torch.utils.data import DataLoader\nimport utils.datasets\n", "utils.data")
+    assert not imports("# from utils import data\nTEXT = 'import utils.data'\n", "utils.data")

@@ -1,9 +1,10 @@
 """The browser checks of ``tools/site_test.py`` catch what they name, on small pages built here.
 
 Each check runs in Debian's headless Chromium on a page with one defect a reader would meet
-(a code line that wraps, a table cut off on a phone, a file name as alt text, a maintainer's
-line, a dead menu button, a figure dimmed in dark mode) and on a page without it: the check
-must report the first and stay quiet on the second.
+(a code line that wraps, a table cut off on a phone, a path that makes a phone's page pan
+sideways, a file name as alt text, a maintainer's line, a dead menu button, a figure dimmed in
+dark mode) and on a page without it: the check must report the first and stay quiet on the
+second. The path is also read with the course's own style sheet, which must let it break.
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ pytestmark = pytest.mark.skipif(
 
 LONG = "x = torch.stack([" + ", ".join(f"weights[{i}]" for i in range(30)) + "])"
 WIDE_ROW = "".join(f"<td style=\"white-space: nowrap\">column {i} with some words</td>" for i in range(14))
+SPHINX_PRE = "span.pre { white-space: nowrap; hyphens: none }"  # Sphinx's basic.css
+READING_CSS = (Path(__file__).parents[1] / "_static" / "reading.css").read_text(encoding="utf-8")
+LITERAL = ('<code class="docutils literal notranslate"><span class="pre">'
+           "benchmarks/results/imdb_scale_cuda_h200_with_a_long_name.txt</span></code>")
 PAGES = {
     "code-scrolls": f'<div class="highlight"><pre style="white-space: pre; overflow-x: auto">{LONG}</pre></div>',
     "code-wraps": f'<div class="highlight"><pre style="white-space: pre-wrap">{LONG}</pre></div>',
@@ -41,6 +46,10 @@ PAGES = {
     "lint-comment": "<pre>def f(x=torch.zeros(3)):  # noqa: B008</pre>",
     "claim-line": "<p>[claim checked] the loss falls</p>",
     "gpu-message": "<p>GPU output pending: run make gpu-cells</p>",
+    # inline code as Sphinx writes it (each word in a no-wrap span.pre): a path longer than a
+    # phone's line, without and with the course's style sheet
+    "path-pans": f"<style>{SPHINX_PRE}</style><p>See {LITERAL}.</p>",
+    "path-breaks": f"<style>{SPHINX_PRE}\n{READING_CSS}</style><p>See {LITERAL}.</p>",
 }
 # A page with a menu button and a chapter list, as the theme builds them (the list hidden on a
 # phone until the button is pressed). WORKS: what the button does.
@@ -66,7 +75,7 @@ def _site(root: Path, *, menu_works: bool = True, figures_inverted: bool = True)
     for name, body in PAGES.items():
         (root / f"{name}.html").write_text(
             '<!doctype html><html><head><meta name="viewport" content="width=device-width"></head>'
-            f"<body><article>{body}</article></body></html>"
+            f'<body><article class="bd-article">{body}</article></body></html>'
         )
     notebooks = root / "notebooks"
     notebooks.mkdir()
@@ -123,6 +132,7 @@ def _reader(browser, base: str, name: str, width: str) -> list[str]:
         ("lint-comment", "desktop", "text meant for maintainers: 'noqa: B008'"),
         ("claim-line", "desktop", "text meant for maintainers: '[claim checked] the loss falls'"),
         ("gpu-message", "desktop", "text meant for maintainers: 'GPU output pending: run make gpu-cells'"),
+        ("path-pans", "phone", "wider than the window, the whole page pans sideways: 'span: benchmarks/results/"),
     ],
 )
 def test_each_reader_check_reports_its_defect(browser, site, name, width, expected):
@@ -132,7 +142,7 @@ def test_each_reader_check_reports_its_defect(browser, site, name, width, expect
 
 
 @pytest.mark.parametrize("width", ["desktop", "phone"])
-@pytest.mark.parametrize("name", ["code-scrolls", "table-scrolls", "alt-good", "clean-text"])
+@pytest.mark.parametrize("name", ["code-scrolls", "table-scrolls", "alt-good", "clean-text", "path-breaks"])
 def test_reader_checks_stay_quiet_on_a_page_without_defects(browser, site, name, width):
     assert _reader(browser, site["good"], name, width) == []
 

@@ -289,13 +289,23 @@ def leftover_markup(html_dir: Path, pages: list[str] | None = None) -> list[str]
     return found
 
 
+def static_changed(html: Path) -> bool:
+    """Whether a file of ``_static`` changed since ``html`` was built: Sphinx copies them only when
+    a page is out of date, so a change to the style sheet alone needs every page written again."""
+    index = html / "index.html"
+    if not index.is_file():
+        return False
+    built = index.stat().st_mtime
+    return any(f.stat().st_mtime > built for f in (ROOT / "_static").rglob("*") if f.is_file())
+
+
 def build(strict: bool, out: str = "_build/zh", pages: list[str] | None = None) -> int:
     """The Chinese site: built into ``out``; the default also copies it to _build/html/zh."""
     config = write_zh_config()
-    flags = ["--all", "-W", "-n", "--keep-going"] if strict else []
+    html = ROOT / out / "_build" / "html"
+    flags = ["--all", "-W", "-n", "--keep-going"] if strict else ["--all"] if static_changed(html) else []
     run(BIN / "jupyter-book", "build", ".", "--builder", "html", "--config", config.name,
         "--path-output", out, *flags)
-    html = ROOT / out / "_build" / "html"
     leftovers = leftover_markup(html, pages)
     for line in leftovers:
         print("PROBLEM", line)

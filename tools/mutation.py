@@ -2,6 +2,7 @@
 
     python tools/mutation.py utils/seed.py [utils/text.py ...] [--tests tests/test_x.py ...]
                              [--record benchmarks/results/mutation-DATE.txt] [--jobs N]
+                             [--slow-tests tests/test_x.py::test_slow ...]
     python tools/mutation.py --all --record benchmarks/results/mutation-DATE.txt   # hours
 
 mutmut (settings in pyproject.toml, ``[tool.mutmut]``) changes one thing at a time in a module
@@ -15,6 +16,11 @@ A survivor is a behaviour no test checks: kill it with a test, or write under it
 ``why:`` line, why the change cannot be seen (an equivalent mutant). Re-running a module keeps
 the ``why:`` lines of survivors that are still there. The last line printed per module is
 ``SURVIVORS <module>=N total=T``.
+
+``--slow-tests`` names tests (files or ids) too slow to run for every mutant, such as those that
+read the real tweets file: every mutant first runs the other tests, and only those that survive
+run again with every test. A mutant a fast test notices is noticed by the whole suite too, so the
+statuses are those of one run with every test; the section says it ran in two passes.
 """
 
 from __future__ import annotations
@@ -74,14 +80,27 @@ class ModuleResult:
         return sum(self.counts.values())
 
 
+def imports_module(source: str, dotted: str) -> bool:
+    """Whether Python ``source`` imports the module ``dotted`` (``utils.data``) anywhere: ``import
+    utils.data``, ``from utils.data import x``, ``from utils import data`` (on several lines too)."""
+    package, _, name = dotted.rpartition(".")
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import) and any(a.name == dotted or a.name.startswith(dotted + ".")
+                                                 for a in node.names):
+            return True
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module is not None:
+            if node.module == dotted or node.module.startswith(dotted + "."):
+                return True
+            if node.module == package and any(a.name == name for a in node.names):
+                return True
+    return False
+
+
 def default_tests(repo: Path, module: Path) -> list[str]:
     """Test files that import the module (``utils.training``, ``from utils import training``)."""
     dotted = ".".join(module.with_suffix("").parts)
-    package, name = dotted.rsplit(".", 1) if "." in dotted else ("", dotted)
-    pattern = re.compile(rf"(?m)^\s*(from\s+{re.escape(dotted)}\s+import|import\s+{re.escape(dotted)}\b|"
-                         rf"from\s+{re.escape(package)}\s+import\s+.*\b{re.escape(name)}\b)")
     found = sorted(str(p.relative_to(repo)) for p in (repo / "tests").glob("test_*.py")
-                   if pattern.search(p.read_text(encoding="utf-8")))
+                   if imports_module(p.read_text(encoding="utf-8"), dotted))
     if not found:
         raise SystemExit(f"no test file imports {module}: name the tests with --tests tests/test_x.py")
     return found
@@ -196,20 +215,52 @@ def parse_diff(diff: str, source_lines: list[str], mutant: str = "") -> tuple[in
     return min(blocks, key=lambda i: abs(i - guess), default=0), removed, added
 
 
-def run_module(repo: Path, module: Path, tests: list[str], jobs: int | None) -> ModuleResult:
-    """mutmut over one module in a scratch copy; the survivors with their changes."""
+def first_pass_selection(tests: list[str], slow: list[str]) -> list[str]:
+    """The test selection of a first pass: ``tests`` without the ``slow`` ones (files or test ids)."""
+    return [*tests, *(arg for test in slow for arg in ("--deselect", test))]
+
+
+def merge_passes(first: dict[str, str], second: dict[str, str]) -> dict[str, str]:
+    """The statuses one run with every test gives: a mutant the first pass (without the slow tests)
+    noticed is noticed by every test too; a first-pass survivor has the second pass's status."""
+    return {name: second[name] if status in SURVIVING else status for name, status in first.items()}
+
+
+def _mutmut_pass(repo: Path, where: Path, module: Path, selection: list[str], jobs: int | None,
+                 names: list[str] | None = None) -> tuple[Path, dict[str, str]]:
+    """One mutmut run in a new sandbox under ``where`` (every mutant, or only ``names``)."""
+    where.mkdir()
+    sandbox = make_sandbox(repo, where, module, selection)
+    run = mutmut(sandbox, "run", *(["--max-children", str(jobs)] if jobs else []), *(names or []))
+    statuses = parse_results(mutmut(sandbox, "results", "--all", "true").stdout)
+    unchecked = [n for n in names or [] if statuses.get(n) in (None, "not checked")]
+    if run.returncode != 0 or not statuses or unchecked:
+        tail = (run.stdout + run.stderr)[-3000:]
+        raise SystemExit(f"mutmut failed on {module} (do its tests pass? {' '.join(selection)}):\n{tail}")
+    return sandbox, statuses
+
+
+def run_module(repo: Path, module: Path, tests: list[str], jobs: int | None,
+               slow: list[str] | None = None) -> ModuleResult:
+    """mutmut over one module in a scratch copy; the survivors with their changes. With ``slow``
+    tests, every mutant first runs the others, and only the survivors run them all: the same
+    statuses as one run, without the slow tests for the mutants a fast test already notices."""
     with tempfile.TemporaryDirectory(prefix="mutation-") as where:
-        sandbox = make_sandbox(repo, Path(where), module, tests)
-        run = mutmut(sandbox, "run", *(["--max-children", str(jobs)] if jobs else []))
-        statuses = parse_results(mutmut(sandbox, "results", "--all", "true").stdout)
-        if run.returncode != 0 or not statuses:
-            tail = (run.stdout + run.stderr)[-3000:]
-            raise SystemExit(f"mutmut failed on {module} (do its tests pass? {' '.join(tests)}):\n{tail}")
+        sandbox, statuses = _mutmut_pass(repo, Path(where) / "first", module,
+                                         first_pass_selection(tests, slow or []), jobs)
+        note = ""
+        if slow:
+            again = sorted(name for name, status in statuses.items() if status in SURVIVING)
+            if again:
+                second = _mutmut_pass(repo, Path(where) / "second", module, tests, jobs, again)[1]
+                statuses = merge_passes(statuses, second)
+            note = (f"in two passes (the same statuses as one): every mutant without the slow tests "
+                    f"{' '.join(slow)}, then the {len(again)} that survived with every test")
         counts: dict[str, int] = {}
         for status in statuses.values():
             counts[status] = counts.get(status, 0) + 1
         lines = (repo / module).read_text(encoding="utf-8").splitlines()
-        result = ModuleResult(module.as_posix(), counts)
+        result = ModuleResult(module.as_posix(), counts, note=note)
         for name, status in sorted(statuses.items(), key=lambda item: _number(item[0])):
             if status in SURVIVING:
                 line, removed, added = parse_diff(mutmut(sandbox, "show", name).stdout, lines, name)
@@ -278,6 +329,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tests", nargs="+", help="test files (default: those importing the module)")
     parser.add_argument("--record", type=Path, help="record file to add the modules' sections to")
     parser.add_argument("--jobs", type=int, help="mutants tested at once (default: every CPU)")
+    parser.add_argument("--slow-tests", nargs="+", default=[], metavar="TEST",
+                        help="test files or ids run only for the mutants that survive the others "
+                             "(same result, faster when a few tests are slow)")
     parser.add_argument("--repo", type=Path, default=REPO, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     repo = args.repo.resolve()
@@ -292,7 +346,8 @@ def main(argv: list[str] | None = None) -> int:
     sections = read_record(args.record) if args.record else {}
     survivors = 0
     for module in modules:
-        result = run_module(repo, module, args.tests or default_tests(repo, module), args.jobs)
+        result = run_module(repo, module, args.tests or default_tests(repo, module), args.jobs,
+                            args.slow_tests)
         if args.record:
             sections = read_record(args.record)  # as it is now, with reasons written meanwhile
         keep_reasons(result, sections.get(module.as_posix()))

@@ -96,6 +96,23 @@ WIDE_TEXT_TABLE_JS = """() => Array.from(document.querySelectorAll('article tabl
   .map(t => `${t.scrollWidth} px in ${t.clientWidth} px: `
     + t.textContent.trim().replace(/\\s+/g, ' ').slice(0, 50))"""
 
+# A page wider than the window (a phone reader would have to pan the whole page sideways): the
+# elements that stick out of it, outside any box that scrolls or clips its own content.
+PAGE_WIDER_JS = """() => {
+  const root = document.documentElement, limit = root.clientWidth;
+  if (root.scrollWidth <= limit + 1) return [];
+  const contained = el => ['auto', 'scroll', 'hidden', 'clip'].includes(getComputedStyle(el).overflowX);
+  const found = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    if (el.children.length || el.getBoundingClientRect().right <= limit + 1) continue;
+    let box = el.parentElement, inside = false;
+    for (; box && box !== document.body; box = box.parentElement)
+      if (contained(box)) { inside = true; break; }
+    if (!inside) found.push(el.tagName.toLowerCase() + ': ' + el.textContent.trim().slice(0, 50));
+  }
+  return found.length ? found.slice(0, 5) : [`the page is ${root.scrollWidth} px wide`];
+}"""
+
 # Images whose alt text is missing or is the file's name.
 BAD_ALT_JS = """() => Array.from(document.querySelectorAll('article img')).filter(img => {
   const alt = (img.getAttribute('alt') || '').trim();
@@ -238,6 +255,8 @@ def reader_problems(page, base: str, name: str, width: str) -> list[str]:
     found += [f"{where}: cut off without a horizontal scroll: {what!r}" for what in page.evaluate(CLIPPED_JS)]
     found += [f"{where}: a table of text wider than the page, read only by scrolling: {what!r}"
               for what in page.evaluate(WIDE_TEXT_TABLE_JS)]
+    found += [f"{where}: wider than the window, the whole page pans sideways: {what!r}"
+              for what in page.evaluate(PAGE_WIDER_JS)]
     if width == "desktop":
         found += [f"{where}: image without alt text (or with its file name): {src}"
                   for src in page.evaluate(BAD_ALT_JS)]
