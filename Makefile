@@ -160,10 +160,11 @@ package-check:
 	  print('imported', len(names), 'utils modules from', utils.__file__)"
 
 # mutmut ([tool.mutmut] in pyproject.toml) on one module, in a scratch copy; its section of today's record.
+# SLOW="tests/x.py::test_y ...": tests run only for the mutants the others miss (same result, faster).
 MUTATION_RECORD := benchmarks/results/mutation-$(shell date +%F).txt
 mutate: $(STAMP)
 	@test -n "$(MODULE)" || { echo "usage: make mutate MODULE=utils/text.py  (every module: make mutate-all)"; exit 2; }
-	$(BIN)/python tools/mutation.py $(MODULE) --record $(MUTATION_RECORD)
+	$(BIN)/python tools/mutation.py $(MODULE) --record $(MUTATION_RECORD) $(if $(SLOW),--slow-tests $(SLOW))
 
 benchmarks: $(STAMP)
 	@set -e; for b in $(wildcard benchmarks/*.py); do echo "== $$b"; $(BIN)/python $$b; done
